@@ -1,0 +1,532 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Sim is a network being simulated. Create it with New, advance it with Run.
+type Sim struct {
+	net  *Network
+	n    int // neurons
+	w    int // workers
+	prop Propagators
+
+	theta, vReset float64 // relative to E_L
+	refSteps      int32
+
+	v, iex, iin, ie []float64
+	refr            []int32
+
+	slots int       // ring buffer length in steps (max delay + 1)
+	rb    []float64 // rb[2*(slot*n+i)+channel], channel 0 = ex, 1 = in
+
+	target []uint32
+	w32    []float32
+	w64    []float64
+	// Synapses grouped by (source, worker, delay): the groups of source s
+	// for worker k are grpIdx[s*w+k] .. grpIdx[s*w+k+1]-1; group g holds
+	// synapses grpEnd[g-1] .. grpEnd[g]-1, all with delay grpDelay[g].
+	grpIdx   []int64
+	grpDelay []uint16
+	grpEnd   []int64
+
+	lo   []int       // worker k owns neurons lo[k] .. lo[k+1]-1
+	segs [][]segment // per worker: its neurons split by population
+
+	spk [][2][]uint32 // per worker, per step parity: neurons that spiked
+	ext [2][]extSpike // external source spikes per step parity
+
+	bgRNG  []rand.PCG
+	extRNG []rand.PCG
+	extCDF []float64
+
+	step int64 // steps simulated so far
+
+	recSteps [][]int32  // per worker: recorded spike steps
+	recIDs   [][]uint32 // per worker: recorded spike neurons
+
+	stop atomic.Bool
+	bar  barrier
+}
+
+type segment struct {
+	lo, hi int       // neurons
+	pop    int       // population
+	bgCDF  []float64 // Poisson background count distribution, nil for none
+}
+
+type extSpike struct {
+	src  uint32
+	mult float64
+}
+
+// New prepares net for simulation with the given number of worker
+// goroutines (0 = GOMAXPROCS). New takes ownership of net's synapse arrays:
+// it reorders each source's synapses by worker and delay (keeping the order
+// of synapses with the same target and delay) and drops the Delay array.
+// The result does not depend on the number of workers.
+func New(net *Network, workers int) (*Sim, error) {
+	if err := net.Check(); err != nil {
+		return nil, err
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	n := net.N()
+	if workers > n {
+		workers = n
+	}
+	s := &Sim{
+		net: net, n: n, w: workers,
+		prop:     NewPropagators(net.Neuron, net.Resolution),
+		theta:    net.Neuron.VTh - net.Neuron.EL,
+		vReset:   net.Neuron.VReset - net.Neuron.EL,
+		refSteps: int32(math.Round(net.Neuron.TRef / net.Resolution)),
+		v:        make([]float64, n),
+		iex:      make([]float64, n),
+		iin:      make([]float64, n),
+		ie:       net.Ie,
+		refr:     make([]int32, n),
+		target:   net.Target,
+		w32:      net.Weight32,
+		w64:      net.Weight64,
+	}
+	for i, v0 := range net.V0 {
+		s.v[i] = v0 - net.Neuron.EL
+	}
+	s.lo = make([]int, workers+1)
+	for k := 0; k <= workers; k++ {
+		s.lo[k] = int(int64(k) * int64(n) / int64(workers))
+	}
+	maxDelay := 1
+	for _, d := range net.Delay {
+		maxDelay = max(maxDelay, int(d))
+	}
+	if net.BgRate != nil {
+		maxDelay = max(maxDelay, net.BgDelay)
+	}
+	s.slots = maxDelay + 1
+	s.rb = make([]float64, 2*s.slots*n)
+	s.group(maxDelay)
+	net.Delay = nil
+
+	s.segs = make([][]segment, workers)
+	h := net.Resolution
+	for k := 0; k < workers; k++ {
+		for p := range net.PopNames {
+			lo, hi := max(s.lo[k], net.PopStart[p]), min(s.lo[k+1], net.PopStart[p+1])
+			if lo >= hi {
+				continue
+			}
+			seg := segment{lo: lo, hi: hi, pop: p}
+			if net.BgRate != nil && net.BgRate[p] > 0 {
+				seg.bgCDF = poissonCDF(net.BgRate[p] * h * 1e-3)
+			}
+			s.segs[k] = append(s.segs[k], seg)
+		}
+	}
+	if net.BgRate != nil {
+		s.bgRNG = make([]rand.PCG, n)
+		for i := range s.bgRNG {
+			s.bgRNG[i] = *rand.NewPCG(net.BgSeed, uint64(i))
+		}
+	}
+	if nExt := net.NumSources - n; nExt > 0 && net.ExtRate > 0 {
+		s.extRNG = make([]rand.PCG, nExt)
+		for i := range s.extRNG {
+			s.extRNG[i] = *rand.NewPCG(net.ExtSeed, uint64(i))
+		}
+		s.extCDF = poissonCDF(net.ExtRate * h * 1e-3)
+	}
+	s.spk = make([][2][]uint32, workers)
+	s.recSteps = make([][]int32, workers)
+	s.recIDs = make([][]uint32, workers)
+	s.bar.n = int32(workers)
+	return s, nil
+}
+
+// owner returns the worker that owns neuron i.
+func (s *Sim) owner(i uint32) int {
+	k := int(int64(i) * int64(s.w) / int64(s.n))
+	for k > 0 && int(i) < s.lo[k] {
+		k--
+	}
+	for int(i) >= s.lo[k+1] {
+		k++
+	}
+	return k
+}
+
+// group sorts every source's synapses by (owner of target, delay), stably,
+// and builds the group index. Sources are handled in parallel chunks.
+func (s *Sim) group(maxDelay int) {
+	net := s.net
+	ns := net.NumSources
+	nkeys := s.w * (maxDelay + 1)
+	type chunk struct {
+		delays []uint16
+		ends   []int64
+		counts []int64 // groups per (source, worker), for this chunk's sources
+	}
+	nch := min(ns, 4*runtime.GOMAXPROCS(0))
+	chunks := make([]chunk, nch)
+	var wg sync.WaitGroup
+	for c := 0; c < nch; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			s0, s1 := c*ns/nch, (c+1)*ns/nch
+			ch := &chunks[c]
+			ch.counts = make([]int64, (s1-s0)*s.w)
+			cnt := make([]int64, nkeys+1)
+			var tmpT []uint32
+			var tmp32 []float32
+			var tmp64 []float64
+			var keys []int32
+			for src := s0; src < s1; src++ {
+				a, b := net.SrcStart[src], net.SrcStart[src+1]
+				m := int(b - a)
+				if m == 0 {
+					continue
+				}
+				clear(cnt)
+				keys = keys[:0]
+				for k := a; k < b; k++ {
+					key := int32(s.owner(net.Target[k])*(maxDelay+1) + int(net.Delay[k]))
+					keys = append(keys, key)
+					cnt[key+1]++
+				}
+				for k := 1; k <= nkeys; k++ {
+					cnt[k] += cnt[k-1]
+				}
+				// Record the groups before the scatter moves the cursors.
+				for key := 0; key < nkeys; key++ {
+					if cnt[key+1] > cnt[key] {
+						ch.delays = append(ch.delays, uint16(key%(maxDelay+1)))
+						ch.ends = append(ch.ends, a+cnt[key+1])
+						ch.counts[(src-s0)*s.w+key/(maxDelay+1)]++
+					}
+				}
+				tmpT = append(tmpT[:0], net.Target[a:b]...)
+				if s.w64 != nil {
+					tmp64 = append(tmp64[:0], net.Weight64[a:b]...)
+				} else {
+					tmp32 = append(tmp32[:0], net.Weight32[a:b]...)
+				}
+				for j, key := range keys {
+					pos := a + cnt[key]
+					cnt[key]++
+					net.Target[pos] = tmpT[j]
+					if s.w64 != nil {
+						net.Weight64[pos] = tmp64[j]
+					} else {
+						net.Weight32[pos] = tmp32[j]
+					}
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	total := 0
+	for _, ch := range chunks {
+		total += len(ch.ends)
+	}
+	s.grpDelay = make([]uint16, 0, total)
+	s.grpEnd = make([]int64, 0, total)
+	s.grpIdx = make([]int64, ns*s.w+1)
+	for c, ch := range chunks {
+		s.grpDelay = append(s.grpDelay, ch.delays...)
+		s.grpEnd = append(s.grpEnd, ch.ends...)
+		s0 := c * ns / nch
+		for j, k := range ch.counts {
+			s.grpIdx[s0*s.w+j+1] = s.grpIdx[s0*s.w+j] + k
+		}
+	}
+}
+
+// poissonCDF returns the cumulative distribution of a Poisson variable with
+// mean lambda, up to the count where it reaches 1 in float64.
+func poissonCDF(lambda float64) []float64 {
+	var cdf []float64
+	p := math.Exp(-lambda)
+	sum := 0.0
+	limit := int(lambda + 40*math.Sqrt(lambda) + 40)
+	for k := 0; k < limit; k++ {
+		sum += p
+		if sum >= 1 {
+			break
+		}
+		cdf = append(cdf, sum)
+		p *= lambda / float64(k+1)
+	}
+	return append(cdf, math.Inf(1))
+}
+
+// drawPoisson draws a count from cdf with one uniform number of r.
+func drawPoisson(r *rand.PCG, cdf []float64) int {
+	u := float64(r.Uint64()>>11) * 0x1p-53
+	k := 0
+	for u >= cdf[k] {
+		k++
+	}
+	return k
+}
+
+// Step returns the number of steps simulated so far.
+func (s *Sim) Step() int64 { return s.step }
+
+// Workers returns the number of worker goroutines.
+func (s *Sim) Workers() int { return s.w }
+
+// Run advances the simulation by steps steps. When record is true, the
+// spikes emitted in these steps are kept (see Spikes). progress, if not
+// nil, is called now and then from a worker with the steps done so far in
+// this call; it must be quick. When ctx is cancelled, Run stops at a step
+// boundary and returns ctx's error; the state stays consistent.
+func (s *Sim) Run(ctx context.Context, steps int64, record bool, progress func(done int64)) error {
+	if steps <= 0 {
+		return nil
+	}
+	s.stop.Store(false)
+	t0 := s.step
+	var wg sync.WaitGroup
+	done := make([]int64, s.w)
+	for k := 0; k < s.w; k++ {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			done[k] = s.work(ctx, k, t0, t0+steps, record, progress)
+		}(k)
+	}
+	wg.Wait()
+	s.step = done[0]
+	if s.step < t0+steps {
+		return ctx.Err()
+	}
+	return nil
+}
+
+const checkEvery = 128
+
+// work runs worker k from step t0 to t1 and returns the step it stopped at.
+func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progress func(int64)) int64 {
+	for t := t0; t < t1; t++ {
+		par := t & 1
+		check := (t-t0)%checkEvery == 0
+		if k == 0 && check {
+			if ctx.Err() != nil {
+				s.stop.Store(true)
+			}
+			if progress != nil {
+				progress(t - t0)
+			}
+		}
+		s.update(k, t, par, record)
+		if k == 0 {
+			s.emitExternal(t, par)
+		}
+		if s.w > 1 {
+			s.bar.wait()
+		}
+		for kk := 0; kk < s.w; kk++ {
+			for _, src := range s.spk[kk][par] {
+				s.deliver(src, k, t, 1)
+			}
+		}
+		for _, e := range s.ext[par] {
+			s.deliver(e.src, k, t, e.mult)
+		}
+		if check && s.stop.Load() {
+			return t + 1
+		}
+	}
+	if k == 0 && progress != nil {
+		progress(t1 - t0)
+	}
+	return t1
+}
+
+// update advances worker k's neurons through step t.
+func (s *Sim) update(k int, t int64, par int64, record bool) {
+	p := s.prop
+	n := s.n
+	slot := int(t % int64(s.slots))
+	rb := s.rb[2*slot*n : 2*(slot+1)*n]
+	spk := s.spk[k][par][:0]
+	bgOn := s.bgRNG != nil && t >= int64(s.net.BgDelay)
+	bgW := s.net.BgWeight
+	for _, seg := range s.segs[k] {
+		i0 := 0.0
+		if s.net.PulseAmp != nil && t-1 >= s.net.PulseFirst && t-1 <= s.net.PulseLast {
+			i0 = s.net.PulseAmp[seg.pop]
+		}
+		cdf := seg.bgCDF
+		if !bgOn {
+			cdf = nil
+		}
+		for i := seg.lo; i < seg.hi; i++ {
+			v := s.v[i]
+			if s.refr[i] == 0 {
+				// Left to right, each product rounded (no fused multiply-add).
+				v = float64(float64(float64(v*p.P22)+float64(s.iex[i]*p.P21ex))+float64(s.iin[i]*p.P21in)) +
+					float64((s.ie[i]+i0)*p.P20)
+			} else {
+				s.refr[i]--
+			}
+			ex := float64(s.iex[i]*p.P11ex) + rb[2*i]
+			in := float64(s.iin[i]*p.P11in) + rb[2*i+1]
+			rb[2*i], rb[2*i+1] = 0, 0
+			if cdf != nil {
+				if c := drawPoisson(&s.bgRNG[i], cdf); c > 0 {
+					ex += bgW * float64(c)
+				}
+			}
+			s.iex[i], s.iin[i] = ex, in
+			if v >= s.theta {
+				s.refr[i] = s.refSteps
+				v = s.vReset
+				spk = append(spk, uint32(i))
+			}
+			s.v[i] = v
+		}
+	}
+	s.spk[k][par] = spk
+	if record && len(spk) > 0 {
+		for _, i := range spk {
+			s.recSteps[k] = append(s.recSteps[k], int32(t))
+			s.recIDs[k] = append(s.recIDs[k], i)
+		}
+	}
+}
+
+// emitExternal draws the spikes of the external sources for step t.
+func (s *Sim) emitExternal(t int64, par int64) {
+	e := s.ext[par][:0]
+	if s.extRNG != nil && t >= s.net.ExtFirst && t <= s.net.ExtLast {
+		for j := range s.extRNG {
+			if c := drawPoisson(&s.extRNG[j], s.extCDF); c > 0 {
+				e = append(e, extSpike{src: uint32(s.n + j), mult: float64(c)})
+			}
+		}
+	}
+	s.ext[par] = e
+}
+
+// deliver adds the spike of src, emitted in step t, to the ring buffers of
+// worker k's targets, mult times.
+func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
+	gi := int64(src)*int64(s.w) + int64(k)
+	g0, g1 := s.grpIdx[gi], s.grpIdx[gi+1]
+	if g0 == g1 {
+		return
+	}
+	start := int64(0)
+	if g0 > 0 {
+		start = s.grpEnd[g0-1]
+	}
+	base := int(t % int64(s.slots))
+	n2 := 2 * s.n
+	for g := g0; g < g1; g++ {
+		end := s.grpEnd[g]
+		slot := base + int(s.grpDelay[g])
+		if slot >= s.slots {
+			slot -= s.slots
+		}
+		rb := s.rb[slot*n2 : (slot+1)*n2]
+		tg := s.target[start:end]
+		if s.w64 != nil {
+			for j, w := range s.w64[start:end] {
+				w *= mult
+				if w >= 0 {
+					rb[2*tg[j]] += w
+				} else {
+					rb[2*tg[j]+1] += w
+				}
+			}
+		} else {
+			for j, w32 := range s.w32[start:end] {
+				w := float64(w32) * mult
+				if w >= 0 {
+					rb[2*tg[j]] += w
+				} else {
+					rb[2*tg[j]+1] += w
+				}
+			}
+		}
+		start = end
+	}
+}
+
+// Spikes returns the recorded spikes ordered by step, then neuron: step[i]
+// is the step in which neuron id[i] (0-based) fired; its NEST time stamp is
+// (step+1)·resolution.
+func (s *Sim) Spikes() (step []int32, id []uint32) {
+	total := 0
+	for _, r := range s.recSteps {
+		total += len(r)
+	}
+	step = make([]int32, 0, total)
+	id = make([]uint32, 0, total)
+	// Merge the workers' lists, which are each ordered by step; neurons of
+	// lower workers have lower ids.
+	pos := make([]int, s.w)
+	for len(step) < total {
+		best := -1
+		for k := 0; k < s.w; k++ {
+			if pos[k] < len(s.recSteps[k]) && (best < 0 || s.recSteps[k][pos[k]] < s.recSteps[best][pos[best]]) {
+				best = k
+			}
+		}
+		st := s.recSteps[best][pos[best]]
+		for pos[best] < len(s.recSteps[best]) && s.recSteps[best][pos[best]] == st {
+			step = append(step, st)
+			id = append(id, s.recIDs[best][pos[best]])
+			pos[best]++
+		}
+	}
+	return step, id
+}
+
+// ClearSpikes drops the recorded spikes.
+func (s *Sim) ClearSpikes() {
+	for k := range s.recSteps {
+		s.recSteps[k] = s.recSteps[k][:0]
+		s.recIDs[k] = s.recIDs[k][:0]
+	}
+}
+
+// V returns the membrane potential (mV) of neuron i.
+func (s *Sim) V(i int) float64 { return s.v[i] + s.net.Neuron.EL }
+
+// String describes the simulation's size.
+func (s *Sim) String() string {
+	return fmt.Sprintf("%d neurons, %d synapses, %d workers, %d delay slots",
+		s.n, len(s.target), s.w, s.slots)
+}
+
+// barrier is a reusable spinning barrier for a fixed number of goroutines.
+type barrier struct {
+	n     int32
+	count atomic.Int32
+	gen   atomic.Uint32
+}
+
+func (b *barrier) wait() {
+	g := b.gen.Load()
+	if b.count.Add(1) == b.n {
+		b.count.Store(0)
+		b.gen.Add(1)
+		return
+	}
+	for i := 0; b.gen.Load() == g; i++ {
+		if i > 64 {
+			runtime.Gosched()
+		}
+	}
+}

@@ -1,0 +1,234 @@
+package params
+
+import (
+	"fmt"
+	"math"
+)
+
+// RoundHalfEven rounds x to the nearest integer, halves to even, as numpy does.
+func RoundHalfEven(x float64) int64 { return int64(math.RoundToEven(x)) }
+
+// PSCOverPSP returns the PSC amplitude (pA) that gives a PSP peak of 1 mV for
+// an iaf_psc_exp neuron with synaptic time constant tauSyn.
+func PSCOverPSP(n Neuron, tauSyn float64) float64 {
+	sub := 1 / (tauSyn - n.TauM)
+	pre := n.TauM * tauSyn / n.Cm * sub
+	frac := math.Pow(n.TauM/tauSyn, sub)
+	return 1 / (pre * (math.Pow(frac, n.TauM) - math.Pow(frac, tauSyn)))
+}
+
+// Excitatory reports whether population x is excitatory (even index).
+func Excitatory(x int) bool { return x%2 == 0 }
+
+// NumNeurons returns the number of neurons per population at the network's
+// N scaling: round(N_full * N_scaling).
+func (n *Network) NumNeurons() []int {
+	out := make([]int, len(n.FullNumNeurons))
+	for i, v := range n.FullNumNeurons {
+		out[i] = int(RoundHalfEven(float64(v) * n.NScaling))
+	}
+	return out
+}
+
+// totalFromProb is the fixed-total-number synapse count that realises
+// connection probability c between populations of sizes nSrc and nTgt.
+func totalFromProb(c, nSrc, nTgt float64) float64 {
+	if c == 0 {
+		return 0
+	}
+	return math.Log(1-c) / math.Log(1-1/(nSrc*nTgt))
+}
+
+// FullSynapses returns the full-scale synapse count Q[y][x] (not rounded)
+// from source population x to target population y.
+func (n *Network) FullSynapses() [NumPops][NumPops]float64 {
+	var q [NumPops][NumPops]float64
+	for y := 0; y < NumPops; y++ {
+		for x := 0; x < NumPops; x++ {
+			q[y][x] = totalFromProb(n.ConnProbs[y][x], float64(n.FullNumNeurons[x]), float64(n.FullNumNeurons[y]))
+		}
+	}
+	return q
+}
+
+// NumSynapses returns the scaled synapse counts round(Q * N_scaling * K_scaling).
+func (n *Network) NumSynapses() [NumPops][NumPops]int64 {
+	q := n.FullSynapses()
+	var out [NumPops][NumPops]int64
+	for y := range q {
+		for x := range q[y] {
+			out[y][x] = RoundHalfEven(q[y][x] * n.NScaling * n.KScaling)
+		}
+	}
+	return out
+}
+
+// TotalSynapses returns the number of recurrent synapses at the network's scale.
+func (n *Network) TotalSynapses() int64 {
+	var t int64
+	for _, row := range n.NumSynapses() {
+		for _, v := range row {
+			t += v
+		}
+	}
+	return t
+}
+
+// PSPMatrix returns the mean PSP amplitude (mV) from x to y, unscaled.
+func (n *Network) PSPMatrix() [NumPops][NumPops]float64 {
+	var m [NumPops][NumPops]float64
+	for y := 0; y < NumPops; y++ {
+		for x := 0; x < NumPops; x++ {
+			if Excitatory(x) {
+				m[y][x] = n.PSPExcMean
+			} else {
+				m[y][x] = n.G * n.PSPExcMean
+			}
+		}
+	}
+	m[0][2] *= n.L4EToL23EFactor
+	return m
+}
+
+// pscFactor returns the PSC/PSP conversion for the channel a source of
+// population x uses.
+func (n *Network) pscFactor(excitatory bool) float64 {
+	if excitatory {
+		return PSCOverPSP(n.Neuron, n.Neuron.TauSynEx)
+	}
+	return PSCOverPSP(n.Neuron, n.Neuron.TauSynIn)
+}
+
+// FullMeanWeights returns the unscaled mean weights (pA) from x to y.
+func (n *Network) FullMeanWeights() [NumPops][NumPops]float64 {
+	w := n.PSPMatrix()
+	for y := range w {
+		for x := range w[y] {
+			w[y][x] *= n.pscFactor(Excitatory(x))
+		}
+	}
+	return w
+}
+
+// MeanWeights returns the mean weights (pA) from x to y, divided by
+// sqrt(K_scaling).
+func (n *Network) MeanWeights() [NumPops][NumPops]float64 {
+	w := n.FullMeanWeights()
+	s := math.Sqrt(n.KScaling)
+	for y := range w {
+		for x := range w[y] {
+			w[y][x] /= s
+		}
+	}
+	return w
+}
+
+// ExtWeightFull returns the unscaled external (background) weight w_ext in pA.
+func (n *Network) ExtWeightFull() float64 {
+	return n.PSPExcMean * n.pscFactor(true)
+}
+
+// ExtWeight returns the weight (pA) of the Poisson background input,
+// w_ext / sqrt(K_scaling).
+func (n *Network) ExtWeight() float64 {
+	return n.ExtWeightFull() / math.Sqrt(n.KScaling)
+}
+
+// ExtInDegree returns the scaled external in-degree round(K_ext * K_scaling).
+func (n *Network) ExtInDegree() []float64 {
+	out := make([]float64, len(n.KExt))
+	for i, k := range n.KExt {
+		out[i] = float64(RoundHalfEven(k * n.KScaling))
+	}
+	return out
+}
+
+// PoissonRates returns the rate (spikes/s) of each population's Poisson
+// background train: bg_rate * round(K_ext * K_scaling).
+func (n *Network) PoissonRates() []float64 {
+	k := n.ExtInDegree()
+	for i := range k {
+		k[i] *= n.BgRate
+	}
+	return k
+}
+
+// DCAmplitudes returns the constant current I_e (pA) of each population: the
+// DC background (for bg_input dc) plus the compensation for K_scaling != 1.
+func (n *Network) DCAmplitudes() []float64 {
+	out := make([]float64, NumPops)
+	tau := n.Neuron.TauSynEx
+	wExt := n.ExtWeightFull()
+	if n.BgInput == "dc" {
+		for y := range out {
+			out[y] = n.BgRate * n.KExt[y] * wExt * tau * 0.001
+		}
+	}
+	if n.KScaling != 1 {
+		q := n.FullSynapses()
+		w := n.FullMeanWeights()
+		f := 0.001 * tau * (1 - math.Sqrt(n.KScaling))
+		for y := range out {
+			var sum float64
+			for x := 0; x < NumPops; x++ {
+				sum += w[y][x] * (q[y][x] / float64(n.FullNumNeurons[y])) * n.FullMeanRates[x]
+			}
+			out[y] += f * sum
+			if n.BgInput == "poisson" {
+				out[y] += f * wExt * n.KExt[y] * n.BgRate
+			}
+		}
+	}
+	return out
+}
+
+// Rheobase returns the smallest constant current (pA) that makes the neuron fire.
+func (nr Neuron) Rheobase() float64 {
+	return nr.Cm * (nr.VTh - nr.EL) / nr.TauM
+}
+
+// Warnings returns the warnings a run with these parameters deserves, such as
+// populations driven below rheobase by a DC background.
+func (p *Params) Warnings() []string {
+	var out []string
+	n := &p.Network
+	if n.BgInput == "dc" {
+		rb := n.Neuron.Rheobase()
+		dc := n.DCAmplitudes()
+		for y, v := range dc {
+			if v < rb {
+				out = append(out, fmt.Sprintf("population %s: DC input %.3f pA is below the rheobase %.1f pA; it may not fire",
+					n.Populations[y], v, rb))
+			}
+		}
+	}
+	return out
+}
+
+// ThSynapses returns the number of thalamic synapses onto each population:
+// round(K_scaling * ln(1-C) / ln(1 - 1/(N_th * N_y,full))).
+func (p *Params) ThSynapses() []int64 {
+	out := make([]int64, NumPops)
+	for y := range out {
+		q := totalFromProb(p.Stimulus.ThConnProbs[y], float64(p.Stimulus.ThN), float64(p.Network.FullNumNeurons[y]))
+		out[y] = RoundHalfEven(p.Network.KScaling * q)
+	}
+	return out
+}
+
+// ThWeight returns the mean thalamic weight (pA), scaled by 1/sqrt(K_scaling).
+func (p *Params) ThWeight() float64 {
+	return p.Stimulus.ThPSPMean * p.Network.pscFactor(true) / math.Sqrt(p.Network.KScaling)
+}
+
+// DCTransientAmplitudes returns the amplitude (pA) of the DC transient per population.
+func (p *Params) DCTransientAmplitudes() []float64 {
+	out := make([]float64, NumPops)
+	for y := range out {
+		out[y] = p.Stimulus.DCAmpPerKExt * p.Network.KExt[y]
+	}
+	return out
+}
+
+// Steps converts a time in ms to a whole number of steps of size h.
+func Steps(t, h float64) int64 { return int64(math.Round(t / h)) }

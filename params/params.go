@@ -1,0 +1,322 @@
+// Package params holds the parameters of the Potjans & Diesmann (2014)
+// cortical microcircuit model: the published defaults, the quantities derived
+// from them (synapse counts, PSC amplitudes, DC drive), down-scaling, and
+// reading and writing them as YAML configuration files.
+package params
+
+import (
+	"fmt"
+	"math"
+)
+
+// NumPops is the number of populations of the model.
+const NumPops = 8
+
+// Neuron holds the parameters of an iaf_psc_exp neuron.
+type Neuron struct {
+	EL       float64 `yaml:"E_L" json:"E_L"`
+	VTh      float64 `yaml:"V_th" json:"V_th"`
+	VReset   float64 `yaml:"V_reset" json:"V_reset"`
+	Cm       float64 `yaml:"C_m" json:"C_m"`
+	TauM     float64 `yaml:"tau_m" json:"tau_m"`
+	TauSynEx float64 `yaml:"tau_syn_ex" json:"tau_syn_ex"`
+	TauSynIn float64 `yaml:"tau_syn_in" json:"tau_syn_in"`
+	TRef     float64 `yaml:"t_ref" json:"t_ref"`
+}
+
+// Simulation holds the parameters of the simulation protocol.
+type Simulation struct {
+	// TPresim is the warm-up time in ms; it is simulated but not recorded.
+	TPresim float64 `yaml:"t_presim_ms" json:"t_presim"`
+	// TSim is the recorded simulation time in ms.
+	TSim float64 `yaml:"t_sim_ms" json:"t_sim"`
+	// Resolution is the time step in ms.
+	Resolution float64 `yaml:"resolution_ms" json:"sim_resolution"`
+	// Seed seeds every random stream of the model.
+	Seed uint64 `yaml:"seed" json:"rng_seed"`
+	// Threads is the number of worker goroutines (0 = all cores).
+	Threads int `yaml:"threads" json:"local_num_threads"`
+	// Record lists what is recorded: "spikes" or nothing.
+	Record []string `yaml:"record" json:"rec_dev"`
+	// DataPath is the directory results are written to.
+	DataPath string `yaml:"data_path" json:"data_path"`
+}
+
+// Network holds the parameters of the network.
+type Network struct {
+	NScaling        float64                   `yaml:"n_scaling" json:"N_scaling"`
+	KScaling        float64                   `yaml:"k_scaling" json:"K_scaling"`
+	Populations     []string                  `yaml:"populations" json:"populations"`
+	FullNumNeurons  []int                     `yaml:"full_num_neurons" json:"full_num_neurons"`
+	FullMeanRates   []float64                 `yaml:"full_mean_rates" json:"full_mean_rates"`
+	ConnProbs       [NumPops][NumPops]float64 `yaml:"conn_probs" json:"conn_probs"`
+	PSPExcMean      float64                   `yaml:"psp_exc_mean_mV" json:"PSP_exc_mean"`
+	L4EToL23EFactor float64                   `yaml:"psp_L4E_to_L23E_factor" json:"PSP_L4E_to_L23E_factor"`
+	G               float64                   `yaml:"g" json:"g"`
+	WeightRelSD     float64                   `yaml:"weight_rel_sd" json:"weight_rel_std"`
+	DelayExcMean    float64                   `yaml:"delay_exc_mean_ms" json:"delay_exc_mean"`
+	DelayInhMean    float64                   `yaml:"delay_inh_mean_ms" json:"delay_inh_mean"`
+	DelayRelSD      float64                   `yaml:"delay_rel_sd" json:"delay_rel_std"`
+	BgInput         string                    `yaml:"bg_input" json:"bg_input_type"`
+	BgRate          float64                   `yaml:"bg_rate_hz" json:"bg_rate"`
+	KExt            []float64                 `yaml:"k_ext" json:"K_ext"`
+	PoissonDelay    float64                   `yaml:"poisson_delay_ms" json:"poisson_delay"`
+	V0Type          string                    `yaml:"v0_type" json:"V0_type"`
+	V0MeanOptimized []float64                 `yaml:"v0_mean_optimized_mV" json:"V0_mean_optimized"`
+	V0SDOptimized   []float64                 `yaml:"v0_sd_optimized_mV" json:"V0_sd_optimized"`
+	V0MeanOriginal  float64                   `yaml:"v0_mean_original_mV" json:"V0_mean_original"`
+	V0SDOriginal    float64                   `yaml:"v0_sd_original_mV" json:"V0_sd_original"`
+	Neuron          Neuron                    `yaml:"neuron" json:"neuron_params"`
+}
+
+// Stimulus holds the parameters of the optional thalamic and DC inputs.
+type Stimulus struct {
+	Thalamic     bool      `yaml:"thalamic" json:"thalamic_input"`
+	ThN          int       `yaml:"th_neurons" json:"num_th_neurons"`
+	ThConnProbs  []float64 `yaml:"th_conn_probs" json:"conn_probs_th"`
+	ThStart      float64   `yaml:"th_start_ms" json:"th_start"`
+	ThDuration   float64   `yaml:"th_duration_ms" json:"th_duration"`
+	ThRate       float64   `yaml:"th_rate_hz" json:"th_rate"`
+	ThPSPMean    float64   `yaml:"th_psp_mean_mV" json:"PSP_th"`
+	ThDelayMean  float64   `yaml:"th_delay_mean_ms" json:"delay_th_mean"`
+	ThDelayRelSD float64   `yaml:"th_delay_rel_sd" json:"delay_th_rel_std"`
+	DCTransient  bool      `yaml:"dc_transient" json:"dc_input"`
+	DCStart      float64   `yaml:"dc_start_ms" json:"dc_start"`
+	DCDuration   float64   `yaml:"dc_duration_ms" json:"dc_dur"`
+	DCAmpPerKExt float64   `yaml:"dc_amp_per_k_ext_pA" json:"dc_amp"`
+}
+
+// Params is the complete parameter set of a run.
+type Params struct {
+	Simulation Simulation `yaml:"simulation" json:"simulation"`
+	Network    Network    `yaml:"network" json:"network"`
+	Stimulus   Stimulus   `yaml:"stimulus" json:"stimulus"`
+}
+
+// Default returns the parameters of the reference implementation, with the
+// command line's default scale of 0.2.
+func Default() Params {
+	return Params{
+		Simulation: Simulation{
+			TPresim:    500,
+			TSim:       1000,
+			Resolution: 0.1,
+			Seed:       55,
+			Threads:    0,
+			Record:     []string{"spikes"},
+			DataPath:   "data",
+		},
+		Network: Network{
+			NScaling:       0.2,
+			KScaling:       0.2,
+			Populations:    []string{"L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"},
+			FullNumNeurons: []int{20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948},
+			FullMeanRates:  []float64{0.903, 2.965, 4.414, 5.876, 7.569, 8.633, 1.105, 7.829},
+			ConnProbs: [NumPops][NumPops]float64{
+				{0.1009, 0.1689, 0.0437, 0.0818, 0.0323, 0.0, 0.0076, 0.0},
+				{0.1346, 0.1371, 0.0316, 0.0515, 0.0755, 0.0, 0.0042, 0.0},
+				{0.0077, 0.0059, 0.0497, 0.135, 0.0067, 0.0003, 0.0453, 0.0},
+				{0.0691, 0.0029, 0.0794, 0.1597, 0.0033, 0.0, 0.1057, 0.0},
+				{0.1004, 0.0622, 0.0505, 0.0057, 0.0831, 0.3726, 0.0204, 0.0},
+				{0.0548, 0.0269, 0.0257, 0.0022, 0.06, 0.3158, 0.0086, 0.0},
+				{0.0156, 0.0066, 0.0211, 0.0166, 0.0572, 0.0197, 0.0396, 0.2252},
+				{0.0364, 0.001, 0.0034, 0.0005, 0.0277, 0.008, 0.0658, 0.1443},
+			},
+			PSPExcMean:      0.15,
+			L4EToL23EFactor: 2,
+			G:               -4,
+			WeightRelSD:     0.1,
+			DelayExcMean:    1.5,
+			DelayInhMean:    0.75,
+			DelayRelSD:      0.5,
+			BgInput:         "dc",
+			BgRate:          8,
+			KExt:            []float64{1600, 1500, 2100, 1900, 2000, 1900, 2900, 2100},
+			PoissonDelay:    1.5,
+			V0Type:          "optimized",
+			V0MeanOptimized: []float64{-68.28, -63.16, -63.33, -63.45, -63.11, -61.66, -66.72, -61.43},
+			V0SDOptimized:   []float64{5.36, 4.57, 4.74, 4.94, 4.94, 4.55, 5.46, 4.48},
+			V0MeanOriginal:  -58,
+			V0SDOriginal:    10,
+			Neuron: Neuron{
+				EL: -65, VTh: -50, VReset: -65, Cm: 250, TauM: 10,
+				TauSynEx: 0.5, TauSynIn: 0.5, TRef: 2,
+			},
+		},
+		Stimulus: Stimulus{
+			Thalamic:     false,
+			ThN:          902,
+			ThConnProbs:  []float64{0, 0, 0.0983, 0.0619, 0, 0, 0.0512, 0.0196},
+			ThStart:      700,
+			ThDuration:   10,
+			ThRate:       120,
+			ThPSPMean:    0.15,
+			ThDelayMean:  1.5,
+			ThDelayRelSD: 0.5,
+			DCTransient:  false,
+			DCStart:      650,
+			DCDuration:   100,
+			DCAmpPerKExt: 0.3,
+		},
+	}
+}
+
+// SetScale sets N and K scaling together, as the reference's single scale does.
+func (p *Params) SetScale(s float64) {
+	p.Network.NScaling = s
+	p.Network.KScaling = s
+}
+
+// Recording reports whether spikes are recorded.
+func (p *Params) RecordSpikes() bool {
+	for _, r := range p.Simulation.Record {
+		if r == "spikes" {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks every parameter and returns an error naming the first
+// invalid one, its value and what is allowed.
+func (p *Params) Validate() error {
+	s, n, st := &p.Simulation, &p.Network, &p.Stimulus
+	pos := func(name string, v float64) error {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s = %v: must be a finite number > 0", name, v)
+		}
+		return nil
+	}
+	nonneg := func(name string, v float64) error {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s = %v: must be a finite number >= 0", name, v)
+		}
+		return nil
+	}
+	checks := []error{
+		pos("n_scaling", n.NScaling),
+		pos("k_scaling", n.KScaling),
+		nonneg("t_presim_ms", s.TPresim),
+		pos("t_sim_ms", s.TSim),
+		pos("resolution_ms", s.Resolution),
+	}
+	for _, e := range checks {
+		if e != nil {
+			return e
+		}
+	}
+	if s.Threads < 0 {
+		return fmt.Errorf("threads = %d: must be >= 0 (0 = all cores)", s.Threads)
+	}
+	for _, r := range s.Record {
+		if r != "spikes" && r != "none" {
+			return fmt.Errorf("record = %q: allowed values are spikes, none", r)
+		}
+	}
+	if s.DataPath == "" {
+		return fmt.Errorf("data_path is empty: give a directory")
+	}
+	if !onGrid(s.TPresim, s.Resolution) {
+		return fmt.Errorf("t_presim_ms = %v: must be a multiple of resolution_ms = %v", s.TPresim, s.Resolution)
+	}
+	if !onGrid(s.TSim, s.Resolution) {
+		return fmt.Errorf("t_sim_ms = %v: must be a multiple of resolution_ms = %v", s.TSim, s.Resolution)
+	}
+	if n.BgInput != "dc" && n.BgInput != "poisson" {
+		return fmt.Errorf("bg_input = %q: allowed values are dc, poisson", n.BgInput)
+	}
+	if n.V0Type != "optimized" && n.V0Type != "original" {
+		return fmt.Errorf("v0_type = %q: allowed values are optimized, original", n.V0Type)
+	}
+	lists := []struct {
+		name string
+		n    int
+	}{
+		{"populations", len(n.Populations)}, {"full_num_neurons", len(n.FullNumNeurons)},
+		{"full_mean_rates", len(n.FullMeanRates)}, {"k_ext", len(n.KExt)},
+		{"v0_mean_optimized_mV", len(n.V0MeanOptimized)}, {"v0_sd_optimized_mV", len(n.V0SDOptimized)},
+		{"th_conn_probs", len(st.ThConnProbs)},
+	}
+	for _, l := range lists {
+		if l.n != NumPops {
+			return fmt.Errorf("%s has %d entries: must have %d, one per population", l.name, l.n, NumPops)
+		}
+	}
+	for i, v := range n.FullNumNeurons {
+		if v <= 0 {
+			return fmt.Errorf("full_num_neurons[%d] = %d: must be > 0", i, v)
+		}
+	}
+	for y := range n.ConnProbs {
+		for x, c := range n.ConnProbs[y] {
+			if !(c >= 0 && c < 1) {
+				return fmt.Errorf("conn_probs[%d][%d] = %v: must be in [0, 1)", y, x, c)
+			}
+		}
+	}
+	for i, c := range st.ThConnProbs {
+		if !(c >= 0 && c < 1) {
+			return fmt.Errorf("th_conn_probs[%d] = %v: must be in [0, 1)", i, c)
+		}
+	}
+	for i, v := range n.KExt {
+		if e := nonneg(fmt.Sprintf("k_ext[%d]", i), v); e != nil {
+			return e
+		}
+	}
+	for i, v := range n.V0SDOptimized {
+		if e := nonneg(fmt.Sprintf("v0_sd_optimized_mV[%d]", i), v); e != nil {
+			return e
+		}
+	}
+	more := []error{
+		nonneg("psp_exc_mean_mV", n.PSPExcMean),
+		nonneg("weight_rel_sd", n.WeightRelSD),
+		pos("delay_exc_mean_ms", n.DelayExcMean),
+		pos("delay_inh_mean_ms", n.DelayInhMean),
+		nonneg("delay_rel_sd", n.DelayRelSD),
+		nonneg("bg_rate_hz", n.BgRate),
+		pos("poisson_delay_ms", n.PoissonDelay),
+		nonneg("v0_sd_original_mV", n.V0SDOriginal),
+		pos("neuron.C_m", n.Neuron.Cm),
+		pos("neuron.tau_m", n.Neuron.TauM),
+		pos("neuron.tau_syn_ex", n.Neuron.TauSynEx),
+		pos("neuron.tau_syn_in", n.Neuron.TauSynIn),
+		nonneg("neuron.t_ref", n.Neuron.TRef),
+		nonneg("th_rate_hz", st.ThRate),
+		nonneg("th_start_ms", st.ThStart),
+		nonneg("th_duration_ms", st.ThDuration),
+		nonneg("th_psp_mean_mV", st.ThPSPMean),
+		pos("th_delay_mean_ms", st.ThDelayMean),
+		nonneg("th_delay_rel_sd", st.ThDelayRelSD),
+		nonneg("dc_start_ms", st.DCStart),
+		nonneg("dc_duration_ms", st.DCDuration),
+	}
+	for _, e := range more {
+		if e != nil {
+			return e
+		}
+	}
+	if st.ThN < 0 {
+		return fmt.Errorf("th_neurons = %d: must be >= 0", st.ThN)
+	}
+	if n.G > 0 {
+		return fmt.Errorf("g = %v: must be <= 0 (inhibitory PSPs are negative)", n.G)
+	}
+	if !(n.Neuron.VTh > n.Neuron.VReset) {
+		return fmt.Errorf("neuron.V_th = %v: must be above neuron.V_reset = %v", n.Neuron.VTh, n.Neuron.VReset)
+	}
+	if ext := n.PoissonDelay / s.Resolution; math.Round(ext) < 1 {
+		return fmt.Errorf("poisson_delay_ms = %v: must be at least one resolution step (%v ms)", n.PoissonDelay, s.Resolution)
+	}
+	if s.TPresim/s.Resolution+s.TSim/s.Resolution > math.MaxInt32 {
+		return fmt.Errorf("t_presim_ms + t_sim_ms = %v: too many steps at resolution %v ms (at most %d)",
+			s.TPresim+s.TSim, s.Resolution, math.MaxInt32)
+	}
+	return nil
+}
+
+func onGrid(t, h float64) bool {
+	k := t / h
+	return math.Abs(k-math.Round(k)) < 1e-9*math.Max(1, k)
+}
