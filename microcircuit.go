@@ -1,0 +1,175 @@
+// Package microcircuit simulates the Potjans & Diesmann (2014) cortical
+// microcircuit model with the semantics of NEST's reference implementation.
+//
+// A Model is built from a parameter set (see package params), simulated in
+// phases, and its spikes and rates are read from memory:
+//
+//	p := params.Default()               // scale 0.2, DC background
+//	m, err := microcircuit.Build(&p)
+//	err = m.Simulate(ctx, p.Simulation.TPresim, false, nil) // warm-up
+//	err = m.Simulate(ctx, p.Simulation.TSim, true, nil)     // recorded
+//	rates := m.Rates()
+//
+// The command microcircuit is a thin layer over this package.
+package microcircuit
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/pd14/microcircuit/engine"
+	"github.com/pd14/microcircuit/network"
+	"github.com/pd14/microcircuit/params"
+)
+
+// Version is the program version written into every output file.
+const Version = "0.1.0"
+
+// Model is a built microcircuit ready to be simulated.
+type Model struct {
+	// Params are the parameters the model was built with.
+	Params params.Params
+	// Sizes is the number of neurons per population.
+	Sizes []int
+	// FirstID is the NEST node id of the first neuron of each population.
+	FirstID []int
+	// Synapses is the number of synapses (recurrent and thalamic).
+	Synapses int64
+
+	sim      *engine.Sim
+	h        float64
+	recFrom  int64 // first step recorded
+	recSteps int64 // steps recorded so far
+}
+
+// Build realises the network for p and prepares it for simulation with
+// p.Simulation.Threads worker goroutines (0 = all cores).
+func Build(p *params.Params) (*Model, error) {
+	net, err := network.Build(p, p.Simulation.Threads)
+	if err != nil {
+		return nil, fmt.Errorf("building network: %w", err)
+	}
+	m := &Model{Params: *p, h: p.Simulation.Resolution, Synapses: net.NumSynapses()}
+	for k := range net.PopNames {
+		m.Sizes = append(m.Sizes, net.PopStart[k+1]-net.PopStart[k])
+		m.FirstID = append(m.FirstID, net.PopStart[k]+1)
+	}
+	m.sim, err = engine.New(net, p.Simulation.Threads)
+	if err != nil {
+		return nil, fmt.Errorf("preparing simulation: %w", err)
+	}
+	return m, nil
+}
+
+// Neurons returns the number of neurons.
+func (m *Model) Neurons() int {
+	n := 0
+	for _, s := range m.Sizes {
+		n += s
+	}
+	return n
+}
+
+// Threads returns the number of worker goroutines.
+func (m *Model) Threads() int { return m.sim.Workers() }
+
+// Time returns the model time simulated so far in ms.
+func (m *Model) Time() float64 { return float64(m.sim.Step()) * m.h }
+
+// Simulate advances the model by t ms. With record set, the spikes of this
+// phase are recorded; spikes recorded earlier are dropped when a new
+// recorded phase does not directly follow a recorded one, as NEST's ASCII
+// recorder keeps only the last Simulate call. progress, if not nil, gets the
+// model time (ms) simulated so far in this call. If ctx is cancelled the
+// model stops at a step boundary, keeps what was recorded and returns the
+// context's error.
+func (m *Model) Simulate(ctx context.Context, t float64, record bool, progress func(ms float64)) error {
+	if !(t > 0) || math.IsInf(t, 0) {
+		return fmt.Errorf("simulation time %v ms: must be > 0", t)
+	}
+	steps := params.Steps(t, m.h)
+	if math.Abs(float64(steps)*m.h-t) > 1e-9*t {
+		return fmt.Errorf("simulation time %v ms: must be a multiple of the resolution %v ms", t, m.h)
+	}
+	if record && m.recFrom+m.recSteps != m.sim.Step() {
+		m.sim.ClearSpikes()
+		m.recFrom, m.recSteps = m.sim.Step(), 0
+	}
+	var cb func(int64)
+	if progress != nil {
+		cb = func(done int64) { progress(float64(done) * m.h) }
+	}
+	start := m.sim.Step()
+	err := m.sim.Run(ctx, steps, record, cb)
+	if record {
+		m.recSteps += m.sim.Step() - start
+	}
+	return err
+}
+
+// RecordedWindow returns the time window (ms) of the recorded spikes:
+// spikes with t0 < time <= t1.
+func (m *Model) RecordedWindow() (t0, t1 float64) {
+	return float64(m.recFrom) * m.h, float64(m.recFrom+m.recSteps) * m.h
+}
+
+// Spikes returns the recorded spikes ordered by time, then sender: sender[i]
+// (NEST node id) fired at time[i] ms.
+func (m *Model) Spikes() (sender []int, time []float64) {
+	st, id := m.sim.Spikes()
+	sender = make([]int, len(id))
+	time = make([]float64, len(id))
+	for i := range id {
+		sender[i] = int(id[i]) + 1
+		time[i] = float64(st[i]+1) * m.h
+	}
+	return sender, time
+}
+
+// Population returns the index of the population holding NEST node id.
+func (m *Model) Population(id int) int {
+	for p := len(m.FirstID) - 1; p >= 0; p-- {
+		if id >= m.FirstID[p] {
+			return p
+		}
+	}
+	return -1
+}
+
+// Rates returns, per population, the firing rate (spikes/s) of every neuron
+// over the recorded window, silent neurons included.
+func (m *Model) Rates() [][]float64 {
+	t0, t1 := m.RecordedWindow()
+	out := make([][]float64, len(m.Sizes))
+	for p, n := range m.Sizes {
+		out[p] = make([]float64, n)
+	}
+	if t1 <= t0 {
+		return out
+	}
+	sender, _ := m.Spikes()
+	scale := 1000 / (t1 - t0)
+	for _, id := range sender {
+		p := m.Population(id)
+		out[p][id-m.FirstID[p]] += scale
+	}
+	return out
+}
+
+// MeanRates returns the mean rate (spikes/s) of each population over the
+// recorded window, silent neurons included.
+func (m *Model) MeanRates() []float64 {
+	rates := m.Rates()
+	out := make([]float64, len(rates))
+	for p, r := range rates {
+		var s float64
+		for _, v := range r {
+			s += v
+		}
+		if len(r) > 0 {
+			out[p] = s / float64(len(r))
+		}
+	}
+	return out
+}

@@ -1,0 +1,236 @@
+package network
+
+import (
+	"math"
+	"testing"
+
+	"github.com/pd14/microcircuit/params"
+)
+
+func build(t *testing.T, scale float64, threads int, mut func(*params.Params)) (*params.Params, [params.NumPops][params.NumPops]stats, *testNet) {
+	t.Helper()
+	p := params.Default()
+	p.SetScale(scale)
+	if mut != nil {
+		mut(&p)
+	}
+	net, err := Build(&p, threads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st [params.NumPops][params.NumPops]stats
+	pop := func(i int) int {
+		for k := 0; k < params.NumPops; k++ {
+			if i < net.PopStart[k+1] {
+				return k
+			}
+		}
+		return -1
+	}
+	for s := 0; s < net.N(); s++ {
+		x := pop(s)
+		for k := net.SrcStart[s]; k < net.SrcStart[s+1]; k++ {
+			y := pop(int(net.Target[k]))
+			st[y][x].add(float64(net.Weight32[k]), float64(net.Delay[k]))
+		}
+	}
+	return &p, st, &testNet{net.SrcStart, net.Target, net.Weight32, net.Delay, net.V0}
+}
+
+type testNet struct {
+	srcStart []int64
+	target   []uint32
+	w        []float32
+	d        []uint16
+	v0       []float64
+}
+
+type stats struct {
+	n                    int64
+	wSum, wSq, dSum, dSq float64
+	wrongSign            int64
+	minDelay             float64
+}
+
+func (s *stats) add(w, d float64) {
+	if s.n == 0 {
+		s.minDelay = d
+	}
+	s.n++
+	s.wSum += w
+	s.wSq += w * w
+	s.dSum += d
+	s.dSq += d * d
+	s.minDelay = math.Min(s.minDelay, d)
+}
+
+// roundedNormalMean returns the mean and sd, in steps, of round(d/h) for d
+// normal(mean, sd) redrawn until >= h/2, by numerical integration.
+func roundedNormalMean(mean, sd, h float64) (float64, float64) {
+	var z, m1, m2 float64
+	for k := 1; k < 2000; k++ {
+		lo, hi := (float64(k)-0.5)*h, (float64(k)+0.5)*h
+		pr := 0.5 * (math.Erf((hi-mean)/(sd*math.Sqrt2)) - math.Erf((lo-mean)/(sd*math.Sqrt2)))
+		z += pr
+		m1 += pr * float64(k)
+		m2 += pr * float64(k*k)
+	}
+	m1 /= z
+	return m1, math.Sqrt(m2/z - m1*m1)
+}
+
+// truncNormalMean returns the mean and sd of a normal(mean, sd) restricted
+// to the side of zero that has the sign of mean.
+func truncNormalMean(mean, sd float64) (float64, float64) {
+	a := -math.Abs(mean) / sd
+	phi := math.Exp(-a*a/2) / math.Sqrt(2*math.Pi)
+	Z := 1 - 0.5*(1+math.Erf(a/math.Sqrt2))
+	lam := phi / Z
+	m := math.Abs(mean) + sd*lam
+	v := sd * sd * (1 + a*lam - lam*lam)
+	return math.Copysign(m, mean), math.Sqrt(v)
+}
+
+func TestConnectivityStatistics(t *testing.T) {
+	p, st, _ := build(t, 0.1, 2, nil)
+	counts := p.Network.NumSynapses()
+	wm := p.Network.MeanWeights()
+	h := p.Simulation.Resolution
+	for y := 0; y < params.NumPops; y++ {
+		for x := 0; x < params.NumPops; x++ {
+			s := st[y][x]
+			if s.n != counts[y][x] {
+				t.Errorf("%d→%d: %d synapses, want %d", x, y, s.n, counts[y][x])
+			}
+			if s.n < 100 {
+				continue
+			}
+			n := float64(s.n)
+			mean := s.wSum / n
+			sd := math.Sqrt(s.wSq/n - mean*mean)
+			em, esd := truncNormalMean(wm[y][x], 0.1*math.Abs(wm[y][x]))
+			if math.Abs(mean-em) > 5*esd/math.Sqrt(n) {
+				t.Errorf("%d→%d: weight mean %.4f, want %.4f ± %.4f", x, y, mean, em, 5*esd/math.Sqrt(n))
+			}
+			if math.Abs(sd-esd) > 0.05*esd+5*esd/math.Sqrt(n) {
+				t.Errorf("%d→%d: weight sd %.4f, want %.4f", x, y, sd, esd)
+			}
+			dm := p.Network.DelayExcMean
+			if !params.Excitatory(x) {
+				dm = p.Network.DelayInhMean
+			}
+			edm, edsd := roundedNormalMean(dm, 0.5*dm, h)
+			dmean := s.dSum / n
+			if math.Abs(dmean-edm) > 5*edsd/math.Sqrt(n) {
+				t.Errorf("%d→%d: delay mean %.3f steps, want %.3f ± %.3f", x, y, dmean, edm, 5*edsd/math.Sqrt(n))
+			}
+			if s.minDelay < 1 {
+				t.Errorf("%d→%d: delay %v steps < 1", x, y, s.minDelay)
+			}
+		}
+	}
+}
+
+func TestNoWrongSign(t *testing.T) {
+	// With a 100 % weight sd, about 16 % of the draws have the wrong sign
+	// and must be redrawn.
+	p := params.Default()
+	p.SetScale(0.05)
+	p.Network.WeightRelSD = 1
+	net, err := Build(&p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for x := 0; x < params.NumPops; x++ {
+		for s := net.PopStart[x]; s < net.PopStart[x+1]; s++ {
+			for k := net.SrcStart[s]; k < net.SrcStart[s+1]; k++ {
+				w := net.Weight32[k]
+				if (params.Excitatory(x) && w < 0) || (!params.Excitatory(x) && w > 0) {
+					t.Fatalf("source %d of population %d has weight %v", s, x, w)
+				}
+			}
+		}
+	}
+}
+
+func TestBuildIndependentOfThreads(t *testing.T) {
+	_, _, a := build(t, 0.02, 1, nil)
+	_, _, b := build(t, 0.02, 3, nil)
+	if len(a.target) != len(b.target) {
+		t.Fatalf("%d vs %d synapses", len(a.target), len(b.target))
+	}
+	for k := range a.target {
+		if a.target[k] != b.target[k] || a.w[k] != b.w[k] || a.d[k] != b.d[k] {
+			t.Fatalf("synapse %d differs between 1 and 3 threads", k)
+		}
+	}
+	for i := range a.v0 {
+		if a.v0[i] != b.v0[i] {
+			t.Fatalf("V0[%d] differs", i)
+		}
+	}
+}
+
+func TestSeedChangesNetwork(t *testing.T) {
+	_, _, a := build(t, 0.02, 2, nil)
+	_, _, b := build(t, 0.02, 2, func(p *params.Params) { p.Simulation.Seed = 56 })
+	same := 0
+	for k := range a.target {
+		if a.target[k] == b.target[k] {
+			same++
+		}
+	}
+	if same > len(a.target)/10 {
+		t.Fatalf("seeds 55 and 56 share %d of %d targets", same, len(a.target))
+	}
+}
+
+func TestV0Distribution(t *testing.T) {
+	p, _, net := build(t, 0.2, 2, nil)
+	sizes := p.Network.NumNeurons()
+	start := 0
+	for pop, n := range sizes {
+		var s, sq float64
+		for _, v := range net.v0[start : start+n] {
+			s += v
+			sq += v * v
+		}
+		mean := s / float64(n)
+		sd := math.Sqrt(sq/float64(n) - mean*mean)
+		wm, wsd := p.Network.V0MeanOptimized[pop], p.Network.V0SDOptimized[pop]
+		if math.Abs(mean-wm) > 5*wsd/math.Sqrt(float64(n)) || math.Abs(sd-wsd) > 0.1*wsd {
+			t.Errorf("pop %d: V0 mean %.2f sd %.2f, want %.2f, %.2f", pop, mean, sd, wm, wsd)
+		}
+		start += n
+	}
+}
+
+func TestThalamicSynapses(t *testing.T) {
+	p := params.Default()
+	p.SetScale(0.1)
+	p.Stimulus.Thalamic = true
+	net, err := Build(&p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	N := net.N()
+	if net.NumSources != N+902 {
+		t.Fatalf("%d sources, want %d", net.NumSources, N+902)
+	}
+	var total int64
+	for _, c := range p.ThSynapses() {
+		total += c
+	}
+	got := net.SrcStart[net.NumSources] - net.SrcStart[N]
+	if got != total || total == 0 {
+		t.Fatalf("%d thalamic synapses, want %d", got, total)
+	}
+	for k := net.SrcStart[N]; k < net.SrcStart[net.NumSources]; k++ {
+		if net.Weight32[k] < 0 {
+			t.Fatalf("thalamic weight %v < 0", net.Weight32[k])
+		}
+	}
+	if net.ExtFirst != 7010 || net.ExtLast != 7109 {
+		t.Fatalf("thalamic emission steps %d..%d, want 7010..7109 (times 701.1..711.0 ms)", net.ExtFirst, net.ExtLast)
+	}
+}
