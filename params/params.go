@@ -7,6 +7,9 @@ package params
 import (
 	"fmt"
 	"math"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
 )
 
 // NumPops is the number of populations of the model.
@@ -37,43 +40,43 @@ type Simulation struct {
 	// Threads is the number of worker goroutines (0 = all cores).
 	Threads int `yaml:"threads" json:"local_num_threads"`
 	// Record lists what is recorded: "spikes" or nothing.
-	Record []string `yaml:"record" json:"rec_dev"`
+	Record []string `yaml:"record,flow" json:"rec_dev"`
 	// DataPath is the directory results are written to.
 	DataPath string `yaml:"data_path" json:"data_path"`
 }
 
 // Network holds the parameters of the network.
 type Network struct {
-	NScaling        float64                   `yaml:"n_scaling" json:"N_scaling"`
-	KScaling        float64                   `yaml:"k_scaling" json:"K_scaling"`
-	Populations     []string                  `yaml:"populations" json:"populations"`
-	FullNumNeurons  []int                     `yaml:"full_num_neurons" json:"full_num_neurons"`
-	FullMeanRates   []float64                 `yaml:"full_mean_rates" json:"full_mean_rates"`
-	ConnProbs       [NumPops][NumPops]float64 `yaml:"conn_probs" json:"conn_probs"`
-	PSPExcMean      float64                   `yaml:"psp_exc_mean_mV" json:"PSP_exc_mean"`
-	L4EToL23EFactor float64                   `yaml:"psp_L4E_to_L23E_factor" json:"PSP_L4E_to_L23E_factor"`
-	G               float64                   `yaml:"g" json:"g"`
-	WeightRelSD     float64                   `yaml:"weight_rel_sd" json:"weight_rel_std"`
-	DelayExcMean    float64                   `yaml:"delay_exc_mean_ms" json:"delay_exc_mean"`
-	DelayInhMean    float64                   `yaml:"delay_inh_mean_ms" json:"delay_inh_mean"`
-	DelayRelSD      float64                   `yaml:"delay_rel_sd" json:"delay_rel_std"`
-	BgInput         string                    `yaml:"bg_input" json:"bg_input_type"`
-	BgRate          float64                   `yaml:"bg_rate_hz" json:"bg_rate"`
-	KExt            []float64                 `yaml:"k_ext" json:"K_ext"`
-	PoissonDelay    float64                   `yaml:"poisson_delay_ms" json:"poisson_delay"`
-	V0Type          string                    `yaml:"v0_type" json:"V0_type"`
-	V0MeanOptimized []float64                 `yaml:"v0_mean_optimized_mV" json:"V0_mean_optimized"`
-	V0SDOptimized   []float64                 `yaml:"v0_sd_optimized_mV" json:"V0_sd_optimized"`
-	V0MeanOriginal  float64                   `yaml:"v0_mean_original_mV" json:"V0_mean_original"`
-	V0SDOriginal    float64                   `yaml:"v0_sd_original_mV" json:"V0_sd_original"`
-	Neuron          Neuron                    `yaml:"neuron" json:"neuron_params"`
+	NScaling        float64   `yaml:"n_scaling" json:"N_scaling"`
+	KScaling        float64   `yaml:"k_scaling" json:"K_scaling"`
+	Populations     []string  `yaml:"populations,flow" json:"populations"`
+	FullNumNeurons  []int     `yaml:"full_num_neurons,flow" json:"full_num_neurons"`
+	FullMeanRates   []float64 `yaml:"full_mean_rates,flow" json:"full_mean_rates"`
+	ConnProbs       Matrix    `yaml:"conn_probs" json:"conn_probs"`
+	PSPExcMean      float64   `yaml:"psp_exc_mean_mV" json:"PSP_exc_mean"`
+	L4EToL23EFactor float64   `yaml:"psp_L4E_to_L23E_factor" json:"PSP_L4E_to_L23E_factor"`
+	G               float64   `yaml:"g" json:"g"`
+	WeightRelSD     float64   `yaml:"weight_rel_sd" json:"weight_rel_std"`
+	DelayExcMean    float64   `yaml:"delay_exc_mean_ms" json:"delay_exc_mean"`
+	DelayInhMean    float64   `yaml:"delay_inh_mean_ms" json:"delay_inh_mean"`
+	DelayRelSD      float64   `yaml:"delay_rel_sd" json:"delay_rel_std"`
+	BgInput         string    `yaml:"bg_input" json:"bg_input_type"`
+	BgRate          float64   `yaml:"bg_rate_hz" json:"bg_rate"`
+	KExt            []float64 `yaml:"k_ext,flow" json:"K_ext"`
+	PoissonDelay    float64   `yaml:"poisson_delay_ms" json:"poisson_delay"`
+	V0Type          string    `yaml:"v0_type" json:"V0_type"`
+	V0MeanOptimized []float64 `yaml:"v0_mean_optimized_mV,flow" json:"V0_mean_optimized"`
+	V0SDOptimized   []float64 `yaml:"v0_sd_optimized_mV,flow" json:"V0_sd_optimized"`
+	V0MeanOriginal  float64   `yaml:"v0_mean_original_mV" json:"V0_mean_original"`
+	V0SDOriginal    float64   `yaml:"v0_sd_original_mV" json:"V0_sd_original"`
+	Neuron          Neuron    `yaml:"neuron" json:"neuron_params"`
 }
 
 // Stimulus holds the parameters of the optional thalamic and DC inputs.
 type Stimulus struct {
 	Thalamic     bool      `yaml:"thalamic" json:"thalamic_input"`
 	ThN          int       `yaml:"th_neurons" json:"num_th_neurons"`
-	ThConnProbs  []float64 `yaml:"th_conn_probs" json:"conn_probs_th"`
+	ThConnProbs  []float64 `yaml:"th_conn_probs,flow" json:"conn_probs_th"`
 	ThStart      float64   `yaml:"th_start_ms" json:"th_start"`
 	ThDuration   float64   `yaml:"th_duration_ms" json:"th_duration"`
 	ThRate       float64   `yaml:"th_rate_hz" json:"th_rate"`
@@ -112,7 +115,7 @@ func Default() Params {
 			Populations:    []string{"L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"},
 			FullNumNeurons: []int{20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948},
 			FullMeanRates:  []float64{0.903, 2.965, 4.414, 5.876, 7.569, 8.633, 1.105, 7.829},
-			ConnProbs: [NumPops][NumPops]float64{
+			ConnProbs: Matrix{
 				{0.1009, 0.1689, 0.0437, 0.0818, 0.0323, 0.0, 0.0076, 0.0},
 				{0.1346, 0.1371, 0.0316, 0.0515, 0.0755, 0.0, 0.0042, 0.0},
 				{0.0077, 0.0059, 0.0497, 0.135, 0.0067, 0.0003, 0.0453, 0.0},
@@ -319,4 +322,21 @@ func (p *Params) Validate() error {
 func onGrid(t, h float64) bool {
 	k := t / h
 	return math.Abs(k-math.Round(k)) < 1e-9*math.Max(1, k)
+}
+
+// Matrix is a population-by-population matrix, indexed [target][source].
+type Matrix [NumPops][NumPops]float64
+
+// MarshalYAML writes one row per line.
+func (m Matrix) MarshalYAML() (any, error) {
+	rows := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, r := range m {
+		row := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, v := range r {
+			row.Content = append(row.Content, &yaml.Node{Kind: yaml.ScalarNode,
+				Value: strconv.FormatFloat(v, 'g', -1, 64)})
+		}
+		rows.Content = append(rows.Content, row)
+	}
+	return rows, nil
 }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pd14/microcircuit/params"
+)
+
+// paramFlags are the flags that set model parameters; a flag given on the
+// command line overrides the config file.
+type paramFlags struct {
+	config      string
+	scale       float64
+	nScaling    float64
+	kScaling    float64
+	tPresim     float64
+	tSim        float64
+	resolution  float64
+	seed        uint64
+	threads     int
+	bg          string
+	thalamic    bool
+	dcTransient bool
+	v0          string
+	record      string
+	dataPath    string
+}
+
+func addParamFlags(cmd *cobra.Command, f *paramFlags) {
+	d := params.Default()
+	fl := cmd.Flags()
+	fl.StringVar(&f.config, "config", "", "YAML parameter file (as printed by 'microcircuit config'); flags override it")
+	fl.Float64Var(&f.scale, "scale", d.Network.NScaling, "scale of neuron numbers and in-degrees (sets --n-scaling and --k-scaling), > 0")
+	fl.Float64Var(&f.nScaling, "n-scaling", d.Network.NScaling, "scaling of the neuron numbers, > 0")
+	fl.Float64Var(&f.kScaling, "k-scaling", d.Network.KScaling, "scaling of the in-degrees, > 0")
+	fl.Float64Var(&f.tPresim, "t-presim", d.Simulation.TPresim, "warm-up time in ms, not recorded")
+	fl.Float64Var(&f.tSim, "t-sim", d.Simulation.TSim, "recorded simulation time in ms, > 0")
+	fl.Float64Var(&f.resolution, "resolution", d.Simulation.Resolution, "time step in ms, > 0")
+	fl.Uint64Var(&f.seed, "seed", d.Simulation.Seed, "random seed")
+	fl.IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
+	fl.StringVar(&f.bg, "bg", d.Network.BgInput, "background input: dc or poisson")
+	fl.BoolVar(&f.thalamic, "thalamic", false, "add the thalamic pulse input")
+	fl.BoolVar(&f.dcTransient, "dc-transient", false, "add the DC transient input")
+	fl.StringVar(&f.v0, "v0", d.Network.V0Type, "initial membrane potentials: optimized or original")
+	fl.StringVar(&f.record, "record", "spikes", "what to record: spikes or none")
+	fl.StringVar(&f.dataPath, "data-path", d.Simulation.DataPath, "directory for the results")
+}
+
+// resolve returns the effective parameters: defaults, then the config file,
+// then the flags given on the command line. The result is validated.
+func (f *paramFlags) resolve(cmd *cobra.Command) (params.Params, error) {
+	p := params.Default()
+	if f.config != "" {
+		var err error
+		if p, err = params.Load(f.config); err != nil {
+			return p, err
+		}
+	}
+	ch := cmd.Flags().Changed
+	if ch("scale") {
+		p.SetScale(f.scale)
+	}
+	set := func(name string, apply func()) {
+		if ch(name) {
+			apply()
+		}
+	}
+	set("n-scaling", func() { p.Network.NScaling = f.nScaling })
+	set("k-scaling", func() { p.Network.KScaling = f.kScaling })
+	set("t-presim", func() { p.Simulation.TPresim = f.tPresim })
+	set("t-sim", func() { p.Simulation.TSim = f.tSim })
+	set("resolution", func() { p.Simulation.Resolution = f.resolution })
+	set("seed", func() { p.Simulation.Seed = f.seed })
+	set("threads", func() { p.Simulation.Threads = f.threads })
+	set("bg", func() { p.Network.BgInput = f.bg })
+	set("thalamic", func() { p.Stimulus.Thalamic = f.thalamic })
+	set("dc-transient", func() { p.Stimulus.DCTransient = f.dcTransient })
+	set("v0", func() { p.Network.V0Type = f.v0 })
+	set("data-path", func() { p.Simulation.DataPath = f.dataPath })
+	if ch("record") {
+		switch f.record {
+		case "spikes":
+			p.Simulation.Record = []string{"spikes"}
+		case "none", "":
+			p.Simulation.Record = []string{}
+		default:
+			return p, fmt.Errorf("--record = %q: allowed values are spikes, none", f.record)
+		}
+	}
+	if ch("threads") && f.threads < 1 {
+		return p, fmt.Errorf("--threads = %d: must be >= 1", f.threads)
+	}
+	if p.Simulation.Threads == 0 {
+		p.Simulation.Threads = runtime.NumCPU()
+	}
+	if err := p.Validate(); err != nil {
+		return p, flagName(err)
+	}
+	return p, nil
+}
+
+// flagOf maps parameter names to the flags that set them.
+var flagOf = map[string]string{
+	"n_scaling": "--scale/--n-scaling", "k_scaling": "--scale/--k-scaling",
+	"t_presim_ms": "--t-presim", "t_sim_ms": "--t-sim", "resolution_ms": "--resolution",
+	"bg_input": "--bg", "v0_type": "--v0", "threads": "--threads", "data_path": "--data-path",
+}
+
+// flagName adds the flag that sets the parameter a validation error names.
+func flagName(err error) error {
+	msg := err.Error()
+	for key, flag := range flagOf {
+		if strings.HasPrefix(msg, key+" ") {
+			return fmt.Errorf("%s (%s)", msg, flag)
+		}
+	}
+	return err
+}

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/pd14/microcircuit"
+	"github.com/pd14/microcircuit/internal/sysinfo"
+	"github.com/pd14/microcircuit/params"
+	"github.com/pd14/microcircuit/results"
+)
+
+func runCmd() *cobra.Command {
+	var f paramFlags
+	var overwrite, quiet bool
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Build and simulate the microcircuit and write its results",
+		Long: `Build the microcircuit, simulate the warm-up (--t-presim) and the recorded
+phase (--t-sim), and write NEST-format spike files, parameters and summary.json
+into --data-path. Existing results are kept unless --overwrite is given.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := f.resolve(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			out := io.Writer(os.Stdout)
+			if quiet {
+				out = io.Discard
+			}
+			return run(ctx, &p, overwrite, out, os.Stderr)
+		},
+	}
+	addParamFlags(cmd, &f)
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace the results of an earlier run in --data-path")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors and warnings")
+	return cmd
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// Summary is the content of summary.json.
+type Summary struct {
+	Version      string             `json:"version"`
+	NScaling     float64            `json:"n_scaling"`
+	KScaling     float64            `json:"k_scaling"`
+	Seed         uint64             `json:"seed"`
+	Threads      int                `json:"threads"`
+	BgInput      string             `json:"bg_input"`
+	Thalamic     bool               `json:"thalamic"`
+	DCTransient  bool               `json:"dc_transient"`
+	Neurons      int                `json:"neurons"`
+	Synapses     int64              `json:"synapses"`
+	TPresim      float64            `json:"t_presim_ms"`
+	TSim         float64            `json:"t_sim_ms"`
+	Times        map[string]float64 `json:"times_s"`
+	RTF          float64            `json:"rtf"`
+	PeakRSS      int64              `json:"peak_rss_bytes"`
+	Spikes       int                `json:"spikes"`
+	Rates        map[string]float64 `json:"rates_hz"`
+	Interrupted  bool               `json:"interrupted"`
+	SimulatedMS  float64            `json:"simulated_ms"`
+	RecordedFrom float64            `json:"recorded_from_ms"`
+	RecordedTo   float64            `json:"recorded_to_ms"`
+}
+
+// run executes the whole protocol: build, warm-up, recorded phase, output.
+func run(ctx context.Context, p *params.Params, overwrite bool, out, errw io.Writer) error {
+	dir, err := results.Prepare(p.Simulation.DataPath, overwrite)
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			dir.Abort()
+		}
+	}()
+	nw := &p.Network
+	fmt.Fprintf(out, "microcircuit %s: N scaling %g, K scaling %g, %s background, seed %d, %d threads\n",
+		microcircuit.Version, nw.NScaling, nw.KScaling, nw.BgInput, p.Simulation.Seed, p.Simulation.Threads)
+	for _, w := range p.Warnings() {
+		fmt.Fprintln(errw, "warning:", w)
+	}
+	tStart := time.Now()
+	m, err := microcircuit.Build(p)
+	if err != nil {
+		return err
+	}
+	tBuild := time.Since(tStart)
+	fmt.Fprintf(out, "build:         %d neurons, %d synapses in %.2f s\n", m.Neurons(), m.Synapses, tBuild.Seconds())
+
+	phase := func(name string, t float64, record bool) (time.Duration, error) {
+		if t <= 0 {
+			return 0, nil
+		}
+		bar := newProgress(name, t, errw)
+		t0 := time.Now()
+		err := m.Simulate(ctx, t, record, bar)
+		d := time.Since(t0)
+		finishProgress(errw, bar != nil)
+		done := m.Time()
+		if err == nil {
+			fmt.Fprintf(out, "%-14s %g ms in %.2f s (real-time factor %.3f)\n", name+":", t, d.Seconds(), d.Seconds()/(t/1000))
+		} else {
+			fmt.Fprintf(errw, "%s interrupted at %.1f ms model time\n", name, done)
+		}
+		return d, err
+	}
+	record := p.RecordSpikes()
+	tPre, err := phase("presimulation", p.Simulation.TPresim, false)
+	var tSim time.Duration
+	if err == nil {
+		tSim, err = phase("simulation", p.Simulation.TSim, record)
+	}
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
+		return err
+	}
+
+	// Results: written even when interrupted, with what was recorded.
+	sender, times := m.Spikes()
+	pops := results.Populations{Names: nw.Populations, FirstID: m.FirstID, Sizes: m.Sizes}
+	t0, t1 := m.RecordedWindow()
+	rates := m.MeanRates()
+	sum := Summary{
+		Version: microcircuit.Version, NScaling: nw.NScaling, KScaling: nw.KScaling,
+		Seed: p.Simulation.Seed, Threads: m.Threads(), BgInput: nw.BgInput,
+		Thalamic: p.Stimulus.Thalamic, DCTransient: p.Stimulus.DCTransient,
+		Neurons: m.Neurons(), Synapses: m.Synapses,
+		TPresim: p.Simulation.TPresim, TSim: p.Simulation.TSim,
+		Times: map[string]float64{
+			"build": tBuild.Seconds(), "presim": tPre.Seconds(), "sim": tSim.Seconds(),
+			"total": time.Since(tStart).Seconds(),
+		},
+		RTF:          tSim.Seconds() / (p.Simulation.TSim / 1000),
+		PeakRSS:      sysinfo.PeakRSS(),
+		Spikes:       len(sender),
+		Rates:        map[string]float64{},
+		Interrupted:  interrupted,
+		SimulatedMS:  m.Time(),
+		RecordedFrom: t0,
+		RecordedTo:   t1,
+	}
+	if !record {
+		sum.Rates = nil
+	}
+	for k, r := range rates {
+		if record {
+			sum.Rates[nw.Populations[k]] = r
+		}
+	}
+	if err := writeResults(dir, p, pops, sender, times, &sum, record); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if err := dir.Commit(); err != nil {
+		return err
+	}
+	committed = true
+	if record {
+		printRates(out, pops, rates, t0, t1)
+	}
+	fmt.Fprintf(out, "results in %s (peak memory %.0f MB)\n", dir.Path(), float64(sum.PeakRSS)/1e6)
+	if interrupted {
+		return &exitError{code: 130, err: fmt.Errorf("interrupted; the spikes recorded until %.1f ms are in %s", t1, dir.Path())}
+	}
+	return nil
+}
+
+func writeResults(dir *results.Dir, p *params.Params, pops results.Populations, sender []int, times []float64, sum *Summary, record bool) error {
+	if record {
+		if err := results.WriteSpikes(dir, pops, sender, times, microcircuit.Version); err != nil {
+			return err
+		}
+	}
+	if err := results.WriteNodes(dir, pops); err != nil {
+		return err
+	}
+	files := map[string]any{
+		"sim_dict.json":  p.Simulation,
+		"net_dict.json":  netDict(p),
+		"stim_dict.json": p.Stimulus,
+		"summary.json":   sum,
+	}
+	for name, v := range files {
+		if err := results.WriteJSON(dir, name, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// netDict is the network parameters with the quantities derived from them.
+func netDict(p *params.Params) map[string]any {
+	nw := &p.Network
+	return map[string]any{
+		"parameters":          nw,
+		"num_neurons":         nw.NumNeurons(),
+		"num_synapses":        nw.NumSynapses(),
+		"mean_weights_pA":     nw.MeanWeights(),
+		"dc_amp_pA":           nw.DCAmplitudes(),
+		"poisson_rates_hz":    nw.PoissonRates(),
+		"ext_weight_pA":       nw.ExtWeight(),
+		"psc_over_psp_pA_mV":  params.PSCOverPSP(nw.Neuron, nw.Neuron.TauSynEx),
+		"th_num_synapses":     p.ThSynapses(),
+		"th_weight_pA":        p.ThWeight(),
+		"dc_transient_amp_pA": p.DCTransientAmplitudes(),
+	}
+}
+
+func printRates(out io.Writer, pops results.Populations, rates []float64, t0, t1 float64) {
+	fmt.Fprintf(out, "\nmean firing rates over (%g, %g] ms\n", t0, t1)
+	fmt.Fprintf(out, "%-10s %8s %14s\n", "population", "neurons", "rate (spikes/s)")
+	for k, name := range pops.Names {
+		fmt.Fprintf(out, "%-10s %8d %14.3f\n", name, pops.Sizes[k], rates[k])
+	}
+	fmt.Fprintln(out)
+}
+
+// newProgress returns a progress callback drawing a bar with model time and
+// live real-time factor on a terminal, or nil elsewhere.
+func newProgress(name string, total float64, w io.Writer) func(float64) {
+	f, ok := w.(*os.File)
+	if !ok || !isTerminal(f) {
+		return nil
+	}
+	bar := progressbar.NewOptions64(int64(total*10),
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(name),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	start := time.Now()
+	return func(ms float64) {
+		wall := time.Since(start).Seconds()
+		rtf := 0.0
+		if ms > 0 {
+			rtf = wall / (ms / 1000)
+		}
+		bar.Describe(fmt.Sprintf("%s %7.1f / %g ms, RTF %.3f", name, ms, total, rtf))
+		bar.Set64(int64(ms * 10))
+	}
+}
+
+func finishProgress(w io.Writer, active bool) {
+	if active {
+		fmt.Fprint(w, "\r\033[K")
+	}
+}

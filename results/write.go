@@ -1,0 +1,144 @@
+package results
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+)
+
+// Populations describes the node ids of a network's populations.
+type Populations struct {
+	Names   []string
+	FirstID []int // NEST node id of each population's first neuron
+	Sizes   []int
+}
+
+// Total returns the number of neurons.
+func (p Populations) Total() int {
+	n := 0
+	for _, s := range p.Sizes {
+		n += s
+	}
+	return n
+}
+
+// RecorderID returns the NEST node id of population k's spike recorder:
+// recorders are created after all neurons, one per population.
+func (p Populations) RecorderID(k int) int { return p.Total() + 1 + k }
+
+// Of returns the population index of a node id, or -1.
+func (p Populations) Of(id int) int {
+	for k := len(p.FirstID) - 1; k >= 0; k-- {
+		if id >= p.FirstID[k] {
+			if id < p.FirstID[k]+p.Sizes[k] {
+				return k
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// WriteSpikes writes one NEST ASCII spike file per population,
+// spike_recorder-<recorder id>-0.dat, from spikes sorted by time.
+func WriteSpikes(d *Dir, pops Populations, sender []int, time []float64, version string) error {
+	files := make([]*os.File, len(pops.Sizes))
+	bufs := make([]*bufio.Writer, len(pops.Sizes))
+	defer func() {
+		for _, f := range files {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	for k := range pops.Sizes {
+		f, err := os.Create(d.File(fmt.Sprintf("spike_recorder-%d-0.dat", pops.RecorderID(k))))
+		if err != nil {
+			return err
+		}
+		files[k] = f
+		bufs[k] = bufio.NewWriterSize(f, 1<<16)
+		fmt.Fprintf(bufs[k], "# NEST version: microcircuit %s\n# RecordingBackendASCII version: 2\nsender\ttime_ms\n", version)
+	}
+	line := make([]byte, 0, 32)
+	for i, id := range sender {
+		k := pops.Of(id)
+		if k < 0 {
+			return fmt.Errorf("spike of node %d outside every population", id)
+		}
+		line = strconv.AppendInt(line[:0], int64(id), 10)
+		line = append(line, '\t')
+		line = strconv.AppendFloat(line, time[i], 'f', 3, 64)
+		line = append(line, '\n')
+		bufs[k].Write(line)
+	}
+	for k, b := range bufs {
+		if err := b.Flush(); err != nil {
+			return err
+		}
+		if err := files[k].Close(); err != nil {
+			return err
+		}
+		files[k] = nil
+	}
+	return nil
+}
+
+// WriteNodes writes population_nodeids.dat and nodes.json.
+func WriteNodes(d *Dir, pops Populations) error {
+	f, err := os.Create(d.File("population_nodeids.dat"))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	for k, n := range pops.Sizes {
+		fmt.Fprintf(w, "%d %d\n", pops.FirstID[k], pops.FirstID[k]+n-1)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	// nodes.json: population → node ids, spike_recorder_<pop> → [id].
+	nf, err := os.Create(d.File("nodes.json"))
+	if err != nil {
+		return err
+	}
+	nw := bufio.NewWriter(nf)
+	nw.WriteString("{")
+	for k, name := range pops.Names {
+		if k > 0 {
+			nw.WriteString(", ")
+		}
+		fmt.Fprintf(nw, "%q: [", name)
+		for i := 0; i < pops.Sizes[k]; i++ {
+			if i > 0 {
+				nw.WriteString(", ")
+			}
+			nw.WriteString(strconv.Itoa(pops.FirstID[k] + i))
+		}
+		nw.WriteString("]")
+	}
+	for k, name := range pops.Names {
+		fmt.Fprintf(nw, ", %q: [%d]", "spike_recorder_"+name, pops.RecorderID(k))
+	}
+	nw.WriteString("}\n")
+	if err := nw.Flush(); err != nil {
+		nf.Close()
+		return err
+	}
+	return nf.Close()
+}
+
+// WriteJSON writes v as indented JSON to the staged file name.
+func WriteJSON(d *Dir, name string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", name, err)
+	}
+	return os.WriteFile(d.File(name), append(data, '\n'), 0o644)
+}
