@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pd14/microcircuit/params"
+)
+
+// execute runs the command line with args and returns its error.
+func execute(args ...string) error {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	return root.Execute()
+}
+
+// small are flags for a quick run.
+func small(dir string) []string {
+	return []string{"run", "-q", "--scale", "0.02", "--t-presim", "100", "--t-sim", "200", "--data-path", dir}
+}
+
+func TestBadInputNamesParameter(t *testing.T) {
+	tmp := t.TempDir()
+	badYAML := filepath.Join(tmp, "bad.yaml")
+	os.WriteFile(badYAML, []byte("network:\n  n_scalin: 0.2\n"), 0o644)
+	wrongType := filepath.Join(tmp, "type.yaml")
+	os.WriteFile(wrongType, []byte("simulation:\n  t_sim_ms: long\n"), 0o644)
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--scale", "0"}, []string{"n_scaling", "0", "> 0"}},
+		{[]string{"--scale", "-0.5"}, []string{"n_scaling", "-0.5", "> 0"}},
+		{[]string{"--k-scaling", "0"}, []string{"k_scaling", "> 0"}},
+		{[]string{"--t-sim", "0"}, []string{"t_sim_ms", "> 0"}},
+		{[]string{"--t-sim", "-10"}, []string{"t_sim_ms", "-10"}},
+		{[]string{"--resolution", "0"}, []string{"resolution_ms", "> 0"}},
+		{[]string{"--bg", "noise"}, []string{"bg_input", "noise", "dc, poisson"}},
+		{[]string{"--v0", "random"}, []string{"v0_type", "random", "optimized, original"}},
+		{[]string{"--record", "voltage"}, []string{"--record", "voltage", "spikes, none"}},
+		{[]string{"--threads", "0"}, []string{"--threads", ">= 1"}},
+		{[]string{"--config", badYAML}, []string{"n_scalin", "not found"}},
+		{[]string{"--config", wrongType}, []string{"simulation.t_sim_ms", "long"}},
+		{[]string{"--config", filepath.Join(tmp, "missing.yaml")}, []string{"missing.yaml"}},
+		{[]string{"--data-path", "/proc/no/such/dir"}, []string{"data-path", "/proc/no/such/dir"}},
+	}
+	for _, c := range cases {
+		dir := filepath.Join(tmp, "out")
+		args := append([]string{"run", "-q", "--data-path", dir}, c.args...)
+		err := execute(args...)
+		if err == nil {
+			t.Errorf("%v: no error", c.args)
+			continue
+		}
+		msg := err.Error()
+		if strings.Contains(msg, "\n") {
+			t.Errorf("%v: error has several lines: %q", c.args, msg)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%v: error %q does not mention %q", c.args, msg, w)
+			}
+		}
+		if _, err := os.Stat(dir); err == nil && !strings.Contains(strings.Join(c.args, " "), "data-path") {
+			t.Errorf("%v: the data directory was created before the error", c.args)
+		}
+	}
+}
+
+func readAll(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	files, _ := filepath.Glob(filepath.Join(dir, "spike_recorder-*.dat"))
+	if len(files) != 8 {
+		t.Fatalf("%s: %d spike files, want 8", dir, len(files))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(f)] = string(b)
+	}
+	return out
+}
+
+func TestConfigRoundTripGivesSameRun(t *testing.T) {
+	tmp := t.TempDir()
+	flags := []string{"--scale", "0.02", "--t-presim", "100", "--t-sim", "200", "--bg", "poisson", "--seed", "9", "--thalamic"}
+	// Print the configuration to a file.
+	cfg := filepath.Join(tmp, "run.yaml")
+	stdout := os.Stdout
+	f, _ := os.Create(cfg)
+	os.Stdout = f
+	err := execute(append([]string{"config"}, flags...)...)
+	os.Stdout = stdout
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := params.Load(cfg)
+	if err != nil {
+		t.Fatalf("config output not accepted back: %v", err)
+	}
+	if p.Network.NScaling != 0.02 || p.Network.BgInput != "poisson" || p.Simulation.Seed != 9 || !p.Stimulus.Thalamic {
+		t.Fatalf("config lost flags: %+v", p.Network)
+	}
+	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
+	if err := execute(append([]string{"run", "-q", "--data-path", a}, flags...)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := execute("run", "-q", "--config", cfg, "--data-path", b); err != nil {
+		t.Fatal(err)
+	}
+	ra, rb := readAll(t, a), readAll(t, b)
+	n := 0
+	for name, content := range ra {
+		if rb[name] != content {
+			t.Fatalf("%s differs between the flag run and the config run", name)
+		}
+		n += strings.Count(content, "\n") - 3
+	}
+	if n == 0 {
+		t.Fatal("no spikes recorded")
+	}
+}
+
+func TestNoOverwrite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := execute(small(dir)...); err != nil {
+		t.Fatal(err)
+	}
+	before := readAll(t, dir)
+	sum1, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	// A second run with another seed must refuse and leave the results.
+	err := execute(append(small(dir), "--seed", "1")...)
+	if err == nil || !strings.Contains(err.Error(), "--overwrite") {
+		t.Fatalf("second run: %v, want a refusal that mentions --overwrite", err)
+	}
+	after := readAll(t, dir)
+	for k := range before {
+		if before[k] != after[k] {
+			t.Fatalf("%s changed without --overwrite", k)
+		}
+	}
+	if sum2, _ := os.ReadFile(filepath.Join(dir, "summary.json")); !bytes.Equal(sum1, sum2) {
+		t.Fatal("summary.json changed without --overwrite")
+	}
+	// With --overwrite the new run replaces them.
+	if err := execute(append(small(dir), "--seed", "1", "--overwrite")...); err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err := json.Unmarshal(b, &s); err != nil || s.Seed != 1 {
+		t.Fatalf("after --overwrite: seed %d, %v", s.Seed, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".staging-*")); len(left) != 0 {
+		t.Fatalf("staging left behind: %v", left)
+	}
+}
+
+func TestSummaryAndFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := execute(small(dir)...); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"version", "n_scaling", "k_scaling", "seed", "threads", "bg_input", "neurons",
+		"synapses", "times_s", "rtf", "peak_rss_bytes", "spikes", "rates_hz"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("summary.json lacks %q", k)
+		}
+	}
+	for _, k := range []string{"build", "presim", "sim", "total"} {
+		if _, ok := raw["times_s"].(map[string]any)[k]; !ok {
+			t.Errorf("summary.json times_s lacks %q", k)
+		}
+	}
+	// The spike count and rates agree with the files.
+	files := readAll(t, dir)
+	lines := 0
+	for _, c := range files {
+		ls := strings.Split(strings.TrimSpace(c), "\n")
+		if ls[0] != "# NEST version: microcircuit 0.1.0" || ls[2] != "sender\ttime_ms" {
+			t.Fatalf("header %q", ls[:3])
+		}
+		lines += len(ls) - 3
+	}
+	if int(raw["spikes"].(float64)) != lines {
+		t.Errorf("summary spikes %v, files hold %d", raw["spikes"], lines)
+	}
+	for _, name := range []string{"population_nodeids.dat", "nodes.json", "sim_dict.json", "net_dict.json", "stim_dict.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("missing %s", name)
+		}
+	}
+}
+
+func TestInterruptKeepsSpikes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	p := params.Default()
+	p.SetScale(0.05)
+	p.Simulation.TPresim = 0
+	p.Simulation.TSim = 100000
+	p.Simulation.Threads = 2
+	p.Simulation.DataPath = dir
+	ctx, cancel := context.WithCancel(context.Background())
+	// Cancel (as Ctrl-C does) a while after the run has started.
+	go func() {
+		for {
+			if _, err := os.Stat(dir); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		cancel()
+	}()
+	err := run(ctx, &p, false, io.Discard, io.Discard)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 130 {
+		t.Fatalf("interrupted run returned %v, want exit code 130", err)
+	}
+	var s Summary
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(b, &s)
+	if !s.Interrupted || s.RecordedTo >= 100000 || s.RecordedTo <= 0 || s.Spikes == 0 {
+		t.Fatalf("summary: interrupted %v, recorded to %v ms", s.Interrupted, s.RecordedTo)
+	}
+	files := readAll(t, dir)
+	n := 0
+	for name, c := range files {
+		for i, l := range strings.Split(strings.TrimSpace(c), "\n")[3:] {
+			if len(strings.Split(l, "\t")) != 2 {
+				t.Fatalf("%s line %d malformed: %q", name, i+4, l)
+			}
+			n++
+		}
+	}
+	if n != s.Spikes {
+		t.Fatalf("files hold %d spikes, summary says %d", n, s.Spikes)
+	}
+}

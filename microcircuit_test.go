@@ -1,0 +1,164 @@
+package microcircuit
+
+import (
+	"context"
+	"testing"
+
+	"github.com/pd14/microcircuit/params"
+)
+
+// NEST's per-population mean rates for a 1 s window after 500 ms warm-up
+// (shared/reference/README.md: 5 seeds × 10 windows at scale 0.2 DC, 3 × 10
+// at 0.1 Poisson), spikes/s, L23E..L6I.
+var (
+	bandDC02 = [params.NumPops][2]float64{{0.53, 0.96}, {2.13, 3.38}, {3.73, 5.70}, {4.82, 7.24},
+		{6.59, 10.99}, {7.53, 11.47}, {0.79, 1.28}, {6.68, 10.15}}
+	bandPoisson01 = [params.NumPops][2]float64{{0.42, 0.56}, {1.97, 2.22}, {3.80, 4.06}, {4.93, 5.04},
+		{5.80, 7.38}, {7.65, 7.88}, {0.80, 0.92}, {6.82, 7.08}}
+)
+
+func runRates(t *testing.T, p params.Params) []float64 {
+	t.Helper()
+	m, err := Build(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := m.Simulate(ctx, p.Simulation.TPresim, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Simulate(ctx, p.Simulation.TSim, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	return m.MeanRates()
+}
+
+// checkBands fails when a rate lies outside NEST's band widened by 10 %.
+func checkBands(t *testing.T, name string, rates []float64, bands [params.NumPops][2]float64) {
+	t.Helper()
+	pops := params.Default().Network.Populations
+	for k, r := range rates {
+		lo, hi := bands[k][0]*0.9, bands[k][1]*1.1
+		if r < lo || r > hi {
+			t.Errorf("%s %s: rate %.3f spikes/s outside NEST's band [%.2f, %.2f] ± 10 %%", name, pops[k], r, bands[k][0], bands[k][1])
+		}
+	}
+	t.Logf("%s rates: %.3f", name, rates)
+}
+
+func TestRatesScale02DC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
+	p := params.Default()
+	checkBands(t, "scale 0.2 DC", runRates(t, p), bandDC02)
+}
+
+func TestRatesScale01Poisson(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
+	p := params.Default()
+	p.SetScale(0.1)
+	p.Network.BgInput = "poisson"
+	checkBands(t, "scale 0.1 Poisson", runRates(t, p), bandPoisson01)
+}
+
+// TestDeterministicAcrossThreads runs the same model with 1 and 3 threads,
+// with every random input on, and requires identical spikes.
+func TestDeterministicAcrossThreads(t *testing.T) {
+	spikes := func(threads int) ([]int, []float64) {
+		p := params.Default()
+		p.SetScale(0.05)
+		p.Network.BgInput = "poisson"
+		p.Stimulus.Thalamic = true
+		p.Stimulus.DCTransient = true
+		p.Simulation.Threads = threads
+		m, err := Build(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Simulate(context.Background(), 800, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		return m.Spikes()
+	}
+	s1, t1 := spikes(1)
+	s3, t3 := spikes(3)
+	if len(s1) == 0 {
+		t.Fatal("no spikes")
+	}
+	if len(s1) != len(s3) {
+		t.Fatalf("%d spikes with 1 thread, %d with 3", len(s1), len(s3))
+	}
+	for i := range s1 {
+		if s1[i] != s3[i] || t1[i] != t3[i] {
+			t.Fatalf("spike %d: node %d at %.1f ms with 1 thread, node %d at %.1f ms with 3", i, s1[i], t1[i], s3[i], t3[i])
+		}
+	}
+}
+
+// TestThalamicPulse checks that the thalamic input raises L4E's activity
+// in the few ms after it arrives, and only then.
+func TestThalamicPulse(t *testing.T) {
+	count := func(thalamic bool) (before, during int) {
+		p := params.Default()
+		p.SetScale(0.1)
+		p.Network.BgInput = "poisson"
+		p.Stimulus.Thalamic = thalamic
+		m, err := Build(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Simulate(context.Background(), 720, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		sender, time := m.Spikes()
+		for i, id := range sender {
+			if m.Population(id) != 2 {
+				continue
+			}
+			if time[i] > 690 && time[i] <= 701 {
+				before++
+			}
+			if time[i] > 701 && time[i] <= 712 {
+				during++
+			}
+		}
+		return
+	}
+	b0, d0 := count(false)
+	b1, d1 := count(true)
+	if b0 != b1 {
+		t.Errorf("spikes before the pulse differ: %d without, %d with thalamic input", b0, b1)
+	}
+	if d1 < 3*d0 || d1 < 100 {
+		t.Errorf("L4E spikes in (701, 712] ms: %d with thalamic input, %d without; want a strong response", d1, d0)
+	}
+}
+
+// TestDCTransient checks that the DC transient raises the rates while on.
+func TestDCTransient(t *testing.T) {
+	rate := func(on bool) int {
+		p := params.Default()
+		p.SetScale(0.1)
+		p.Network.BgInput = "poisson"
+		p.Stimulus.DCTransient = on
+		m, err := Build(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Simulate(context.Background(), 650, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Simulate(context.Background(), 100, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		s, _ := m.Spikes()
+		return len(s)
+	}
+	off, on := rate(false), rate(true)
+	if on < off*3/2 {
+		t.Errorf("spikes in (650, 750] ms: %d with DC transient, %d without", on, off)
+	}
+}
