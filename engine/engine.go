@@ -314,6 +314,11 @@ func (s *Sim) Run(ctx context.Context, steps int64, record bool, progress func(d
 
 const checkEvery = 128
 
+// flushBelow is the magnitude (pA or mV) below which currents and membrane
+// potentials are set to zero: far below any effect on a spike, far above
+// the subnormal range.
+const flushBelow = 1e-200
+
 // work runs worker k from step t0 to t1 and returns the step it stopped at.
 func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progress func(int64)) int64 {
 	for t := t0; t < t1; t++ {
@@ -386,6 +391,18 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 				if c := drawPoisson(&s.bgRNG[i], cdf); c > 0 {
 					ex += bgW * float64(c)
 				}
+			}
+			// Flush values that decay towards zero before they become
+			// subnormal (subnormal arithmetic is ~100 times slower); at
+			// these magnitudes they cannot change V or any spike.
+			if math.Abs(ex) < flushBelow {
+				ex = 0
+			}
+			if math.Abs(in) < flushBelow {
+				in = 0
+			}
+			if math.Abs(v) < flushBelow {
+				v = 0
 			}
 			s.iex[i], s.iin[i] = ex, in
 			if v >= s.theta {

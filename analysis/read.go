@@ -1,0 +1,318 @@
+// Package analysis computes the spike statistics by which simulators of the
+// microcircuit are compared (Dasbach et al. 2021): single-neuron firing
+// rates, ISI coefficients of variation and pairwise spike-count
+// correlations per population, and two-sample Kolmogorov–Smirnov distances
+// between their distributions. It reads any directory of NEST-format spike
+// files, ours or NEST's own.
+package analysis
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// DefaultPopulations are the PD14 population names, used when a data
+// directory names none.
+var DefaultPopulations = []string{"L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"}
+
+// Spikes holds the spike trains of a network, grouped by neuron.
+type Spikes struct {
+	// Pops, FirstID and Sizes describe the populations by NEST node ids.
+	Pops    []string
+	FirstID []int
+	Sizes   []int
+	// The spike times (ms, ascending) of neuron i (0-based across all
+	// populations, node id FirstID[0]+i) are Times[Start[i]:Start[i+1]].
+	Start []int
+	Times []float64
+}
+
+// N returns the number of neurons.
+func (s *Spikes) N() int { return len(s.Start) - 1 }
+
+// Train returns the spike times of the neuron with node id.
+func (s *Spikes) Train(id int) []float64 {
+	i := id - s.FirstID[0]
+	return s.Times[s.Start[i]:s.Start[i+1]]
+}
+
+// Window returns spikes restricted to tMin <= t <= tMax.
+func (s *Spikes) Window(tMin, tMax float64) *Spikes {
+	out := &Spikes{Pops: s.Pops, FirstID: s.FirstID, Sizes: s.Sizes, Start: make([]int, len(s.Start))}
+	for i := 0; i < s.N(); i++ {
+		tr := s.Times[s.Start[i]:s.Start[i+1]]
+		a := sort.SearchFloat64s(tr, tMin)
+		b := sort.Search(len(tr), func(k int) bool { return tr[k] > tMax })
+		out.Times = append(out.Times, tr[a:b]...)
+		out.Start[i+1] = len(out.Times)
+	}
+	return out
+}
+
+// Meta is what a data directory says about its run.
+type Meta struct {
+	TPresim, TSim float64 // ms; zero when unknown
+	NScaling      float64 // zero when unknown
+}
+
+// ReadMeta reads sim_dict.json (ours or the reference package's) and
+// net_dict.json if present.
+func ReadMeta(dir string) Meta {
+	var m Meta
+	if b, err := os.ReadFile(filepath.Join(dir, "sim_dict.json")); err == nil {
+		var d map[string]any
+		if json.Unmarshal(b, &d) == nil {
+			m.TPresim, _ = d["t_presim"].(float64)
+			m.TSim, _ = d["t_sim"].(float64)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "net_dict.json")); err == nil {
+		var d map[string]any
+		if json.Unmarshal(b, &d) == nil {
+			if p, ok := d["parameters"].(map[string]any); ok {
+				d = p
+			}
+			m.NScaling, _ = d["N_scaling"].(float64)
+		}
+	}
+	return m
+}
+
+var recorderFile = regexp.MustCompile(`^spike_recorder-\d+-\d+\.dat$`)
+
+// ReadDir reads every spike_recorder-*.dat file of dir and the population
+// layout from population_nodeids.dat or nodes.json.
+func ReadDir(dir string) (*Spikes, error) {
+	pops, first, sizes, err := readPopulations(dir)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	var files []string
+	for _, e := range entries {
+		if recorderFile.MatchString(e.Name()) {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no spike_recorder-*.dat files", dir)
+	}
+	// Parse the files in parallel.
+	type part struct {
+		ids   []int32
+		times []float64
+		err   error
+	}
+	parts := make([]part, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, f := range files {
+		wg.Add(1)
+		go func(i int, f string) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			parts[i].ids, parts[i].times, parts[i].err = parseSpikeFile(f)
+		}(i, f)
+	}
+	wg.Wait()
+	ids := make([][]int32, len(parts))
+	times := make([][]float64, len(parts))
+	for i, p := range parts {
+		if p.err != nil {
+			return nil, p.err
+		}
+		ids[i], times[i] = p.ids, p.times
+	}
+	sp, err := group(pops, first, sizes, ids, times)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return sp, nil
+}
+
+// NewSpikes groups spikes (sender node ids and times) by neuron.
+func NewSpikes(pops []string, firstID, sizes []int, sender []int, times []float64) (*Spikes, error) {
+	ids := make([]int32, len(sender))
+	for i, s := range sender {
+		ids[i] = int32(s)
+	}
+	return group(pops, firstID, sizes, [][]int32{ids}, [][]float64{times})
+}
+
+// group sorts spikes, given in parts, by neuron with a counting sort.
+func group(pops []string, first, sizes []int, ids [][]int32, times [][]float64) (*Spikes, error) {
+	n := 0
+	for _, s := range sizes {
+		n += s
+	}
+	s := &Spikes{Pops: pops, FirstID: first, Sizes: sizes, Start: make([]int, n+1)}
+	lo := first[0]
+	for _, part := range ids {
+		for _, id := range part {
+			i := int(id) - lo
+			if i < 0 || i >= n {
+				return nil, fmt.Errorf("spike of node %d outside the populations %d..%d", id, lo, lo+n-1)
+			}
+			s.Start[i+1]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		s.Start[i] += s.Start[i-1]
+	}
+	s.Times = make([]float64, s.Start[n])
+	pos := append([]int(nil), s.Start[:n]...)
+	for k, part := range ids {
+		for j, id := range part {
+			i := int(id) - lo
+			s.Times[pos[i]] = times[k][j]
+			pos[i]++
+		}
+	}
+	for i := 0; i < n; i++ {
+		tr := s.Times[s.Start[i]:s.Start[i+1]]
+		if !sort.Float64sAreSorted(tr) {
+			sort.Float64s(tr)
+		}
+	}
+	return s, nil
+}
+
+// parseSpikeFile reads a NEST ASCII spike file: header lines starting with
+// '#' and the column line "sender time_ms", then one spike per line.
+func parseSpikeFile(path string) ([]int32, []float64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := bytes.Count(data, []byte{'\n'})
+	ids := make([]int32, 0, n)
+	times := make([]float64, 0, n)
+	line := 0
+	for len(data) > 0 {
+		line++
+		end := bytes.IndexByte(data, '\n')
+		var l []byte
+		if end < 0 {
+			l, data = data, nil
+		} else {
+			l, data = data[:end], data[end+1:]
+		}
+		l = bytes.TrimRight(l, "\r ")
+		if len(l) == 0 || l[0] == '#' || l[0] == 's' {
+			continue
+		}
+		tab := bytes.IndexAny(l, "\t ")
+		if tab < 0 {
+			return nil, nil, fmt.Errorf("%s:%d: want 'sender time', found %q", path, line, l)
+		}
+		id, err := strconv.Atoi(unsafe.String(&l[0], tab))
+		rest := bytes.TrimLeft(l[tab+1:], "\t ")
+		if err != nil || len(rest) == 0 {
+			return nil, nil, fmt.Errorf("%s:%d: bad sender in %q", path, line, l)
+		}
+		t, err := strconv.ParseFloat(unsafe.String(&rest[0], len(rest)), 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: bad time in %q", path, line, l)
+		}
+		ids = append(ids, int32(id))
+		times = append(times, t)
+	}
+	return ids, times, nil
+}
+
+// readPopulations reads population_nodeids.dat, or else nodes.json.
+func readPopulations(dir string) (names []string, first, sizes []int, err error) {
+	if b, err := os.ReadFile(filepath.Join(dir, "population_nodeids.dat")); err == nil {
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) == 0 {
+				continue
+			}
+			if len(f) != 2 {
+				return nil, nil, nil, fmt.Errorf("%s/population_nodeids.dat: want 'first last', found %q", dir, sc.Text())
+			}
+			a, e1 := strconv.Atoi(f[0])
+			z, e2 := strconv.Atoi(f[1])
+			if e1 != nil || e2 != nil || z < a-1 {
+				return nil, nil, nil, fmt.Errorf("%s/population_nodeids.dat: bad line %q", dir, sc.Text())
+			}
+			if len(first) > 0 && a != first[len(first)-1]+sizes[len(sizes)-1] {
+				return nil, nil, nil, fmt.Errorf("%s/population_nodeids.dat: populations are not contiguous", dir)
+			}
+			first = append(first, a)
+			sizes = append(sizes, z-a+1)
+		}
+		names = nodeNames(dir, len(first))
+		return names, first, sizes, nil
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "nodes.json"))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: neither population_nodeids.dat nor nodes.json", dir)
+	}
+	var nodes map[string][]int
+	if err := json.Unmarshal(b, &nodes); err != nil {
+		return nil, nil, nil, fmt.Errorf("%s/nodes.json: %w", dir, err)
+	}
+	for name, ids := range nodes {
+		if strings.HasPrefix(name, "spike_recorder") || strings.HasPrefix(name, "voltmeter") || len(ids) == 0 {
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Slice(names, func(a, b int) bool { return nodes[names[a]][0] < nodes[names[b]][0] })
+	for _, name := range names {
+		ids := nodes[name]
+		if ids[len(ids)-1]-ids[0]+1 != len(ids) {
+			return nil, nil, nil, fmt.Errorf("%s/nodes.json: population %s is not contiguous", dir, name)
+		}
+		first = append(first, ids[0])
+		sizes = append(sizes, len(ids))
+	}
+	if len(names) == 0 {
+		return nil, nil, nil, errors.New(dir + "/nodes.json: no populations")
+	}
+	return names, first, sizes, nil
+}
+
+// nodeNames returns population names from nodes.json if it agrees in
+// number, else the PD14 names for 8 populations, else pop0, pop1, ...
+func nodeNames(dir string, n int) []string {
+	if b, err := os.ReadFile(filepath.Join(dir, "nodes.json")); err == nil {
+		var nodes map[string]json.RawMessage
+		if json.Unmarshal(b, &nodes) == nil {
+			var names []string
+			for _, p := range DefaultPopulations {
+				if _, ok := nodes[p]; ok {
+					names = append(names, p)
+				}
+			}
+			if len(names) == n {
+				return names
+			}
+		}
+	}
+	if n == len(DefaultPopulations) {
+		return DefaultPopulations
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "pop" + strconv.Itoa(i)
+	}
+	return out
+}

@@ -1,0 +1,214 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Reference is an ensemble of reference data sets (usually NEST runs that
+// differ only in seed).
+type Reference struct {
+	Names []string
+	Sets  []*Metrics
+}
+
+// LoadReference reads a reference: a directory with the three metric files,
+// or a directory whose subdirectories hold them (one per seed).
+func LoadReference(path string) (*Reference, error) {
+	if HasMetrics(path) {
+		m, err := ReadMetrics(path)
+		if err != nil {
+			return nil, err
+		}
+		return &Reference{Names: []string{filepath.Base(path)}, Sets: []*Metrics{m}}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("reference: %w", err)
+	}
+	ref := &Reference{}
+	for _, e := range entries {
+		sub := filepath.Join(path, e.Name())
+		if e.IsDir() && HasMetrics(sub) {
+			m, err := ReadMetrics(sub)
+			if err != nil {
+				return nil, fmt.Errorf("reference: %w", err)
+			}
+			ref.Names = append(ref.Names, e.Name())
+			ref.Sets = append(ref.Sets, m)
+		}
+	}
+	if len(ref.Sets) == 0 {
+		return nil, fmt.Errorf("reference %s: no rates.json, spike_cvs.json and spike_ccs.json in it or its subdirectories", path)
+	}
+	return ref, nil
+}
+
+// Row is the comparison of one metric of one population.
+type Row struct {
+	Pop    string `json:"population"`
+	Metric string `json:"metric"`
+	// Distance is the mean KS distance of the data to the reference sets;
+	// Distances lists them.
+	Distance  float64   `json:"distance"`
+	Distances []float64 `json:"distances"`
+	// RefMean, RefSD and RefMax describe the KS distances between pairs of
+	// reference sets (NaN with a single reference set).
+	RefMean float64 `json:"ref_mean"`
+	RefSD   float64 `json:"ref_sd"`
+	RefMax  float64 `json:"ref_max"`
+	// Critical is the KS critical value at alpha = 0.001 for the sizes.
+	Critical float64 `json:"ks_critical"`
+	// Bound is the acceptance bound; Pass is Distance <= Bound.
+	Bound float64 `json:"bound"`
+	Pass  bool    `json:"pass"`
+}
+
+// Report is the result of a validation.
+type Report struct {
+	Reference []string `json:"reference_sets"`
+	Rule      string   `json:"bound_rule"`
+	Rows      []Row    `json:"rows"`
+	Pass      bool     `json:"pass"`
+}
+
+// BoundRule describes how the acceptance bound is set.
+const BoundRule = "bound = max(largest seed-to-seed KS distance of the reference, " +
+	"mean + 3 sd of the seed-to-seed distances, two-sample KS critical value at alpha = 0.001 for the sample sizes)"
+
+// KSCritical returns the two-sample Kolmogorov–Smirnov critical value at
+// significance 0.001 for samples of sizes n and m: a distance that two
+// samples of one distribution exceed with probability 0.001.
+func KSCritical(n, m int) float64 {
+	if n == 0 || m == 0 {
+		return math.NaN()
+	}
+	c := math.Sqrt(-math.Log(0.001/2) / 2)
+	return c * math.Sqrt(float64(n+m)/float64(n*m))
+}
+
+// Validate compares m with every reference set. For each population and
+// metric, the mean KS distance of m to the reference sets must not exceed
+// the bound given by the spread of distances between reference sets (see
+// BoundRule).
+func Validate(m *Metrics, ref *Reference) (*Report, error) {
+	rep := &Report{Reference: ref.Names, Rule: BoundRule, Pass: true}
+	for _, metric := range MetricNames {
+		for p, pop := range m.Pops {
+			ours := m.Values[metric][p]
+			refs := make([][]float64, len(ref.Sets))
+			for k, set := range ref.Sets {
+				q := indexOf(set.Pops, pop)
+				if q < 0 {
+					return nil, fmt.Errorf("reference %s has no population %s", ref.Names[k], pop)
+				}
+				refs[k] = set.Values[metric][q]
+			}
+			row := Row{Pop: pop, Metric: metric}
+			for _, r := range refs {
+				row.Distances = append(row.Distances, KS(ours, r))
+			}
+			row.Distance = meanOf(row.Distances)
+			var pair []float64
+			for a := 0; a < len(refs); a++ {
+				for b := a + 1; b < len(refs); b++ {
+					pair = append(pair, KS(refs[a], refs[b]))
+				}
+			}
+			row.RefMean, row.RefSD, row.RefMax = math.NaN(), math.NaN(), math.NaN()
+			if len(pair) > 0 {
+				row.RefMean = meanOf(pair)
+				row.RefSD = sdOf(pair, row.RefMean)
+				row.RefMax = maxOf(pair)
+			}
+			// The sampling floor: with few reference sets the spread of
+			// their distances is itself poorly known.
+			refSize := 0
+			for _, r := range refs {
+				refSize += len(DropNaN(r))
+			}
+			row.Critical = KSCritical(len(DropNaN(ours)), refSize/len(refs))
+			row.Bound = maxOf([]float64{row.RefMax, row.RefMean + 3*row.RefSD, row.Critical})
+			row.Pass = row.Distance <= row.Bound
+			if math.IsNaN(row.Distance) {
+				// Both samples empty (e.g. no CVs in a silent population)
+				// is agreement; one empty is not.
+				row.Pass = allEmpty(ours, refs)
+			}
+			rep.Pass = rep.Pass && row.Pass
+			rep.Rows = append(rep.Rows, row)
+		}
+	}
+	return rep, nil
+}
+
+func allEmpty(ours []float64, refs [][]float64) bool {
+	if len(DropNaN(ours)) > 0 {
+		return false
+	}
+	for _, r := range refs {
+		if len(DropNaN(r)) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+func meanOf(x []float64) float64 {
+	var s float64
+	n := 0
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			s += v
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / float64(n)
+}
+
+func sdOf(x []float64, mean float64) float64 {
+	var s float64
+	n := 0
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			s += (v - mean) * (v - mean)
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return math.Sqrt(s / float64(n))
+}
+
+func maxOf(x []float64) float64 {
+	m := math.NaN()
+	for _, v := range x {
+		if !math.IsNaN(v) && (math.IsNaN(m) || v > m) {
+			m = v
+		}
+	}
+	return m
+}
+
+// Sorted returns a sorted copy of x without NaNs.
+func Sorted(x []float64) []float64 {
+	v := DropNaN(x)
+	sort.Float64s(v)
+	return v
+}
