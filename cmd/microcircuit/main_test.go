@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -207,9 +210,28 @@ func TestSummaryAndFiles(t *testing.T) {
 	if int(raw["spikes"].(float64)) != lines {
 		t.Errorf("summary spikes %v, files hold %d", raw["spikes"], lines)
 	}
-	for _, name := range []string{"population_nodeids.dat", "nodes.json", "sim_dict.json", "net_dict.json", "stim_dict.json"} {
+	for _, name := range []string{"population_nodeids.dat", "nodes.json", "sim_dict.json", "net_dict.json", "stim_dict.json",
+		"raster_plot.png", "box_plot.png"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("missing %s", name)
+		}
+	}
+	// rate<i>.dat: one rate per neuron, mean as in summary.json.
+	rates := raw["rates_hz"].(map[string]any)
+	for i, pop := range params.Default().Network.Populations {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("rate%d.dat", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Fields(string(b))
+		var sum float64
+		for _, l := range lines {
+			v, _ := strconv.ParseFloat(l, 64)
+			sum += v
+		}
+		want := int(float64(params.Default().Network.FullNumNeurons[i])*0.02 + 0.5)
+		if len(lines) != want || math.Abs(sum/float64(len(lines))-rates[pop].(float64)) > 1e-9 {
+			t.Errorf("rate%d.dat: %d lines (want %d), mean %v (summary %v)", i, len(lines), want, sum/float64(len(lines)), rates[pop])
 		}
 	}
 }
@@ -234,7 +256,7 @@ func TestInterruptKeepsSpikes(t *testing.T) {
 		time.Sleep(1500 * time.Millisecond)
 		cancel()
 	}()
-	err := run(ctx, &p, false, io.Discard, io.Discard)
+	err := run(ctx, &p, false, false, io.Discard, io.Discard)
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != 130 {
 		t.Fatalf("interrupted run returned %v, want exit code 130", err)
@@ -260,5 +282,99 @@ func TestInterruptKeepsSpikes(t *testing.T) {
 	}
 	if n != s.Spikes {
 		t.Fatalf("files hold %d spikes, summary says %d", n, s.Spikes)
+	}
+}
+
+var refDir = filepath.Join("..", "..", "..", "shared", "reference")
+
+func TestAnalyzeNESTDirectory(t *testing.T) {
+	dir := filepath.Join(refDir, "nest-spikes-s0.1-poisson")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("reference data not found")
+	}
+	out := t.TempDir()
+	if err := execute("analyze", dir, "--out", out, "--t-min", "500", "--t-max", "1500"); err != nil {
+		t.Fatal(err)
+	}
+	var rates map[string][]float64
+	b, err := os.ReadFile(filepath.Join(out, "rates.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rates); err != nil {
+		t.Fatal(err)
+	}
+	if len(rates["L4E"]) != 2192 {
+		t.Fatalf("L4E has %d rates, want 2192", len(rates["L4E"]))
+	}
+	var sum float64
+	for _, r := range rates["L4E"] {
+		sum += r
+	}
+	if m := sum / 2192; m < 3.958 || m > 3.960 {
+		t.Fatalf("L4E mean rate %.4f, NEST reported 3.959", m)
+	}
+	for _, f := range []string{"spike_cvs.json", "spike_ccs.json", "statistics.json", "statistics.png"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	// A second analysis into the same place must not overwrite silently.
+	if err := execute("analyze", dir, "--out", out); err == nil || !strings.Contains(err.Error(), "--overwrite") {
+		t.Fatalf("second analyze: %v", err)
+	}
+}
+
+func TestValidateCommand(t *testing.T) {
+	src := filepath.Join(refDir, "scale0.2_dc")
+	if _, err := os.Stat(src); err != nil {
+		t.Skip("reference data not found")
+	}
+	tmp := t.TempDir()
+	copyMetrics := func(from, to string, scale float64) {
+		os.MkdirAll(to, 0o755)
+		for _, f := range []string{"rates.json", "spike_cvs.json", "spike_ccs.json"} {
+			b, err := os.ReadFile(filepath.Join(from, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if scale != 1 {
+				var m map[string][]*float64
+				json.Unmarshal(b, &m)
+				for _, list := range m {
+					for _, v := range list {
+						if v != nil {
+							*v *= scale
+						}
+					}
+				}
+				b, _ = json.Marshal(m)
+			}
+			os.WriteFile(filepath.Join(to, f), b, 0o644)
+		}
+	}
+	ref := filepath.Join(tmp, "ref")
+	for _, s := range []string{"seed123451", "seed123452", "seed123453", "seed123454"} {
+		copyMetrics(filepath.Join(src, s), filepath.Join(ref, s), 1)
+	}
+	good := filepath.Join(tmp, "good")
+	copyMetrics(filepath.Join(src, "seed123450"), good, 1)
+	if err := execute("validate", good, "--reference", ref); err != nil {
+		t.Fatalf("NEST seed against four other NEST seeds: %v", err)
+	}
+	var rep struct {
+		Pass bool             `json:"pass"`
+		Rows []map[string]any `json:"rows"`
+	}
+	b, _ := os.ReadFile(filepath.Join(good, "validation.json"))
+	if err := json.Unmarshal(b, &rep); err != nil || !rep.Pass || len(rep.Rows) != 24 {
+		t.Fatalf("validation.json: pass %v, %d rows, %v", rep.Pass, len(rep.Rows), err)
+	}
+	bad := filepath.Join(tmp, "bad")
+	copyMetrics(filepath.Join(src, "seed123450"), bad, 1.5)
+	err := execute("validate", bad, "--reference", ref)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 {
+		t.Fatalf("statistics 1.5 times NEST's: %v, want exit status 1", err)
 	}
 }

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,12 +19,13 @@ import (
 	"github.com/pd14/microcircuit"
 	"github.com/pd14/microcircuit/internal/sysinfo"
 	"github.com/pd14/microcircuit/params"
+	"github.com/pd14/microcircuit/plots"
 	"github.com/pd14/microcircuit/results"
 )
 
 func runCmd() *cobra.Command {
 	var f paramFlags
-	var overwrite, quiet bool
+	var overwrite, quiet, noPlots bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Build and simulate the microcircuit and write its results",
@@ -40,12 +44,13 @@ into --data-path. Existing results are kept unless --overwrite is given.`,
 			if quiet {
 				out = io.Discard
 			}
-			return run(ctx, &p, overwrite, out, os.Stderr)
+			return run(ctx, &p, overwrite, noPlots, out, os.Stderr)
 		},
 	}
 	addParamFlags(cmd, &f)
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace the results of an earlier run in --data-path")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors and warnings")
+	cmd.Flags().BoolVar(&noPlots, "no-plots", false, "do not draw raster_plot.png and box_plot.png")
 	return cmd
 }
 
@@ -81,7 +86,7 @@ type Summary struct {
 }
 
 // run executes the whole protocol: build, warm-up, recorded phase, output.
-func run(ctx context.Context, p *params.Params, overwrite bool, out, errw io.Writer) error {
+func run(ctx context.Context, p *params.Params, overwrite, noPlots bool, out, errw io.Writer) error {
 	dir, err := results.Prepare(p.Simulation.DataPath, overwrite)
 	if err != nil {
 		return err
@@ -168,6 +173,16 @@ func run(ctx context.Context, p *params.Params, overwrite bool, out, errw io.Wri
 	}
 	if err := writeResults(dir, p, pops, sender, times, &sum, record); err != nil {
 		return fmt.Errorf("writing results: %w", err)
+	}
+	if record && t1 > t0 {
+		if err := writeRates(dir, m.Rates()); err != nil {
+			return fmt.Errorf("writing rates: %w", err)
+		}
+		if !noPlots {
+			if err := drawRun(dir, p, pops, sender, times, m.Rates(), t0, t1); err != nil {
+				return fmt.Errorf("drawing plots: %w", err)
+			}
+		}
 	}
 	if err := dir.Commit(); err != nil {
 		return err
@@ -263,4 +278,34 @@ func finishProgress(w io.Writer, active bool) {
 	if active {
 		fmt.Fprint(w, "\r\033[K")
 	}
+}
+
+// writeRates writes rate<i>.dat: the rate of every neuron of population i,
+// one per line, as the reference package writes them.
+func writeRates(dir *results.Dir, rates [][]float64) error {
+	for i, r := range rates {
+		var b strings.Builder
+		for _, v := range r {
+			b.WriteString(strconv.FormatFloat(v, 'e', 18, 64))
+			b.WriteByte('\n')
+		}
+		if err := os.WriteFile(dir.File(fmt.Sprintf("rate%d.dat", i)), []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drawRun draws raster_plot.png (100 ms around the thalamic stimulus time,
+// as the reference does, within the recorded window) and box_plot.png.
+func drawRun(dir *results.Dir, p *params.Params, pops results.Populations, sender []int, times []float64, rates [][]float64, t0, t1 float64) error {
+	a, b := p.Stimulus.ThStart-100, p.Stimulus.ThStart+100
+	if a < t0 || b > t1 {
+		a, b = t0, math.Min(t1, t0+200)
+	}
+	pp := plots.Populations{Names: pops.Names, FirstID: pops.FirstID, Sizes: pops.Sizes}
+	if err := plots.Raster(dir.File("raster_plot.png"), pp, sender, times, a, b, plots.RasterStep(p.Network.NScaling)); err != nil {
+		return err
+	}
+	return plots.BoxPlot(dir.File("box_plot.png"), pops.Names, rates)
 }

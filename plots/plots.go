@@ -1,0 +1,315 @@
+// Package plots draws the figures of a run in the style of the reference
+// PyNEST package: a spike raster and a box plot of firing rates, and the
+// distributions of the spike statistics.
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// The reference's colours: excitatory and inhibitory populations.
+var (
+	ExcColor = color.RGBA{0x59, 0x52, 0x89, 0xff}
+	InhColor = color.RGBA{0xaf, 0x14, 0x3c, 0xff}
+)
+
+// popColor returns the colour of population p (even = excitatory).
+func popColor(p int) color.Color {
+	if p%2 == 0 {
+		return ExcColor
+	}
+	return InhColor
+}
+
+// Populations describes populations by node ids.
+type Populations struct {
+	Names   []string
+	FirstID []int
+	Sizes   []int
+}
+
+// RasterStep returns the thinning of the reference: every step-th spike is
+// drawn, step = int(10 * N_scaling) above scale 0.1, else 1.
+func RasterStep(nScaling float64) int {
+	if nScaling > 0.1 {
+		return max(1, int(10*nScaling))
+	}
+	return 1
+}
+
+// Raster draws the spikes with t0 <= time <= t1, every step-th spike of each
+// population, layers top to bottom, and saves a 4 × 3 inch PNG at 300 dpi.
+func Raster(path string, pops Populations, sender []int, times []float64, t0, t1 float64, step int) error {
+	p := plot.New()
+	p.X.Label.Text = "time (ms)"
+	p.Y.Label.Text = "neuron id"
+	last := pops.FirstID[len(pops.FirstID)-1] + pops.Sizes[len(pops.Sizes)-1] - 1
+	flip := func(id int) float64 { return float64(last - id + 1) }
+	pts := make([]plotter.XYs, len(pops.Names))
+	counts := make([]int, len(pops.Names))
+	for i, id := range sender {
+		if times[i] < t0 || times[i] > t1 {
+			continue
+		}
+		k := popOf(pops, id)
+		if k < 0 {
+			continue
+		}
+		if counts[k]%step == 0 {
+			pts[k] = append(pts[k], plotter.XY{X: times[i], Y: flip(id)})
+		}
+		counts[k]++
+	}
+	// Layer boundaries and labels.
+	var ticks []plot.Tick
+	for l := 0; l+1 < len(pops.Names); l += 2 {
+		top := flip(pops.FirstID[l])
+		bottom := flip(pops.FirstID[l+1] + pops.Sizes[l+1] - 1)
+		line, err := plotter.NewLine(plotter.XYs{{X: t0, Y: top}, {X: t1, Y: top}})
+		if err != nil {
+			return err
+		}
+		line.Color = color.Gray{0xcc}
+		p.Add(line)
+		ticks = append(ticks, plot.Tick{Value: (top + bottom) / 2, Label: layerName(pops.Names[l])})
+	}
+	for k, xy := range pts {
+		if len(xy) == 0 {
+			continue
+		}
+		s, err := plotter.NewScatter(xy)
+		if err != nil {
+			return err
+		}
+		s.GlyphStyle = draw.GlyphStyle{Color: popColor(k), Radius: vg.Points(0.6), Shape: draw.CircleGlyph{}}
+		p.Add(s)
+	}
+	p.X.Min, p.X.Max = t0, t1
+	p.Y.Min, p.Y.Max = 1, float64(last-pops.FirstID[0]+1)
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	return save(p, path, 4*vg.Inch, 3*vg.Inch)
+}
+
+// layerName turns "L23E" into "L2/3".
+func layerName(pop string) string {
+	s := strings.TrimRight(pop, "EI")
+	return strings.Replace(s, "23", "2/3", 1)
+}
+
+func popOf(pops Populations, id int) int {
+	for k := len(pops.FirstID) - 1; k >= 0; k-- {
+		if id >= pops.FirstID[k] {
+			if id < pops.FirstID[k]+pops.Sizes[k] {
+				return k
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// BoxPlot draws horizontal box plots of the per-neuron rates of every
+// population (first population on top), with the median as a solid black
+// line and the mean as a dashed grey line, and saves a 4 × 3 inch PNG.
+func BoxPlot(path string, names []string, rates [][]float64) error {
+	p := plot.New()
+	p.X.Label.Text = "firing rate (spikes/s)"
+	p.Y.Label.Text = "neuron population"
+	n := len(names)
+	var ticks []plot.Tick
+	width := vg.Points(14)
+	for k, r := range rates {
+		loc := float64(n - k)
+		if len(r) == 0 {
+			continue
+		}
+		b, err := plotter.NewBoxPlot(width, loc, plotter.Values(r))
+		if err != nil {
+			return fmt.Errorf("box plot of %s: %w", names[k], err)
+		}
+		b.Horizontal = true
+		b.FillColor = popColor(k)
+		b.MedianStyle = draw.LineStyle{Color: color.Black, Width: vg.Points(2)}
+		b.GlyphStyle = draw.GlyphStyle{Color: color.RGBA{0xff, 0, 0, 0xff}, Radius: vg.Points(1.5), Shape: draw.CrossGlyph{}}
+		p.Add(b)
+		var sum float64
+		for _, v := range r {
+			sum += v
+		}
+		p.Add(meanMark{x: sum / float64(len(r)), y: loc, width: width})
+		ticks = append(ticks, plot.Tick{Value: loc, Label: strings.Replace(names[k], "23", "2/3", 1)})
+	}
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Y.Min, p.Y.Max = 0.4, float64(n)+0.6
+	p.X.Min = 0
+	return save(p, path, 4*vg.Inch, 3*vg.Inch)
+}
+
+// meanMark draws a dashed vertical line across a horizontal box at x.
+type meanMark struct {
+	x, y  float64
+	width vg.Length
+}
+
+func (m meanMark) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	x, y := trX(m.x), trY(m.y)
+	c.StrokeLines(draw.LineStyle{Color: color.Gray{0xd3}, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}},
+		[]vg.Point{{X: x, Y: y - m.width/2}, {X: x, Y: y + m.width/2}})
+}
+
+func (m meanMark) DataRange() (xmin, xmax, ymin, ymax float64) { return m.x, m.x, m.y, m.y }
+
+// Distributions draws, for every population (rows) and metric (columns),
+// a histogram of the values; ref, if not nil, is overlaid as a line (the
+// reference's first data set).
+func Distributions(path string, names []string, metrics []string, labels []string, values map[string][][]float64, ref map[string][][]float64) error {
+	rows, cols := len(names), len(metrics)
+	plots := make([][]*plot.Plot, rows)
+	for r := range plots {
+		plots[r] = make([]*plot.Plot, cols)
+		for c, metric := range metrics {
+			p := plot.New()
+			vals := finite(values[metric][r])
+			lo, hi := rangeOf(vals)
+			var refVals []float64
+			if ref != nil && r < len(ref[metric]) {
+				refVals = finite(ref[metric][r])
+				l2, h2 := rangeOf(refVals)
+				lo, hi = math.Min(lo, l2), math.Max(hi, h2)
+			}
+			if len(vals) > 0 && hi > lo {
+				h, err := histogram(vals, lo, hi, 30)
+				if err != nil {
+					return err
+				}
+				h.FillColor = popColor(r)
+				h.LineStyle.Width = 0
+				p.Add(h)
+				if len(refVals) > 0 {
+					rh, err := histogram(refVals, lo, hi, 30)
+					if err != nil {
+						return err
+					}
+					line, err := plotter.NewLine(stepXYs(rh))
+					if err != nil {
+						return err
+					}
+					line.Color = color.Black
+					p.Add(line)
+				}
+			}
+			if r == 0 {
+				p.Title.Text = labels[c]
+			}
+			if c == 0 {
+				p.Y.Label.Text = names[r]
+			}
+			plots[r][c] = p
+		}
+	}
+	img := vgimg.NewWith(vgimg.UseWH(vg.Length(cols)*3*vg.Inch, vg.Length(rows)*1.3*vg.Inch), vgimg.UseDPI(150))
+	dc := draw.New(img)
+	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
+		PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(2)}
+	canvases := plot.Align(plots, t, dc)
+	for r := range plots {
+		for c := range plots[r] {
+			plots[r][c].Draw(canvases[r][c])
+		}
+	}
+	return writePNG(img, path)
+}
+
+func finite(x []float64) []float64 {
+	out := make([]float64, 0, len(x))
+	for _, v := range x {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// rangeOf returns the range from the 0.5th to the 99.5th percentile of x,
+// so that a few outliers do not squeeze a histogram.
+func rangeOf(x []float64) (float64, float64) {
+	if len(x) == 0 {
+		return math.Inf(1), math.Inf(-1)
+	}
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	lo, hi := s[len(s)*5/1000], s[(len(s)-1)*995/1000]
+	if hi <= lo {
+		lo, hi = s[0], s[len(s)-1]
+	}
+	return lo, hi
+}
+
+// histogram returns a density histogram of x with n bins over [lo, hi].
+func histogram(x []float64, lo, hi float64, n int) (*plotter.Histogram, error) {
+	bins := make([]plotter.HistogramBin, n)
+	w := (hi - lo) / float64(n)
+	for i := range bins {
+		bins[i].Min, bins[i].Max = lo+float64(i)*w, lo+float64(i+1)*w
+	}
+	for _, v := range x {
+		if v < lo || v > hi {
+			continue
+		}
+		i := min(int((v-lo)/w), n-1)
+		bins[i].Weight++
+	}
+	for i := range bins {
+		bins[i].Weight /= float64(len(x)) * w
+	}
+	return &plotter.Histogram{Bins: bins, Width: w, FillColor: color.Gray{0x80}, LineStyle: plotter.DefaultLineStyle}, nil
+}
+
+func stepXYs(h *plotter.Histogram) plotter.XYs {
+	var xy plotter.XYs
+	for _, b := range h.Bins {
+		xy = append(xy, plotter.XY{X: b.Min, Y: b.Weight}, plotter.XY{X: b.Max, Y: b.Weight})
+	}
+	return xy
+}
+
+// save writes p as a PNG of the given size at 300 dpi.
+func save(p *plot.Plot, path string, w, h vg.Length) error {
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(300))
+	p.Draw(draw.New(img))
+	return writePNG(img, path)
+}
+
+// writePNG writes img to path through a temporary file.
+func writePNG(img *vgimg.Canvas, path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".plot-*.png")
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
