@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,6 +27,7 @@ import (
 func runCmd() *cobra.Command {
 	var f paramFlags
 	var overwrite, quiet, noPlots bool
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Build and simulate the microcircuit and write its results",
@@ -37,6 +39,17 @@ into --data-path. Existing results are kept unless --overwrite is given.`,
 			p, err := f.resolve(cmd)
 			if err != nil {
 				return err
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -51,6 +64,7 @@ into --data-path. Existing results are kept unless --overwrite is given.`,
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace the results of an earlier run in --data-path")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors and warnings")
 	cmd.Flags().BoolVar(&noPlots, "no-plots", false, "do not draw raster_plot.png and box_plot.png")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the whole run to this file")
 	return cmd
 }
 
