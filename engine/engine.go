@@ -6,8 +6,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/pd14/microcircuit/internal/half"
 )
 
 // Sim is a network being simulated. Create it with New, advance it with Run.
@@ -23,10 +26,12 @@ type Sim struct {
 	v, iex, iin, ie []float64
 	refr            []int32
 
-	slots int       // ring buffer length in steps (max delay + 1)
-	rb    []float64 // rb[2*(slot*n+i)+channel], channel 0 = ex, 1 = in
+	slots int // ring buffer length in steps (max delay + 1)
+	// Input arriving in a step, per channel: rbEx[slot*n+i], rbIn[slot*n+i].
+	rbEx, rbIn []float64
 
 	target []uint32
+	w16    []uint16
 	w32    []float32
 	w64    []float64
 	// Synapses grouped by (source, worker, delay): the groups of source s
@@ -68,9 +73,10 @@ type extSpike struct {
 
 // New prepares net for simulation with the given number of worker
 // goroutines (0 = GOMAXPROCS). New takes ownership of net's synapse arrays:
-// it reorders each source's synapses by worker and delay (keeping the order
-// of synapses with the same target and delay) and drops the Delay array.
-// The result does not depend on the number of workers.
+// it reorders each source's synapses by worker and delay, keeping the order
+// of synapses with the same target and delay, unpacks the targets in place
+// and clears net's synapse and weight arrays. The spikes do not depend on
+// the number of workers.
 func New(net *Network, workers int) (*Sim, error) {
 	if err := net.Check(); err != nil {
 		return nil, err
@@ -93,7 +99,8 @@ func New(net *Network, workers int) (*Sim, error) {
 		iin:      make([]float64, n),
 		ie:       net.Ie,
 		refr:     make([]int32, n),
-		target:   net.Target,
+		target:   net.Syn,
+		w16:      net.Weight16,
 		w32:      net.Weight32,
 		w64:      net.Weight64,
 	}
@@ -104,17 +111,16 @@ func New(net *Network, workers int) (*Sim, error) {
 	for k := 0; k <= workers; k++ {
 		s.lo[k] = int(int64(k) * int64(n) / int64(workers))
 	}
-	maxDelay := 1
-	for _, d := range net.Delay {
-		maxDelay = max(maxDelay, int(d))
-	}
+	maxDelay := max(1, maxPackedDelay(net))
 	if net.BgRate != nil {
 		maxDelay = max(maxDelay, net.BgDelay)
 	}
 	s.slots = maxDelay + 1
-	s.rb = make([]float64, 2*s.slots*n)
+	s.rbEx = make([]float64, s.slots*n)
+	s.rbIn = make([]float64, s.slots*n)
 	s.group(maxDelay)
-	net.Delay = nil
+	// The synapse array now holds plain targets: the network is spent.
+	net.Syn, net.Weight16, net.Weight32, net.Weight64 = nil, nil, nil, nil
 
 	s.segs = make([][]segment, workers)
 	h := net.Resolution
@@ -186,6 +192,7 @@ func (s *Sim) group(maxDelay int) {
 			ch.counts = make([]int64, (s1-s0)*s.w)
 			cnt := make([]int64, nkeys+1)
 			var tmpT []uint32
+			var tmp16 []uint16
 			var tmp32 []float32
 			var tmp64 []float64
 			var keys []int32
@@ -198,7 +205,8 @@ func (s *Sim) group(maxDelay int) {
 				clear(cnt)
 				keys = keys[:0]
 				for k := a; k < b; k++ {
-					key := int32(s.owner(net.Target[k])*(maxDelay+1) + int(net.Delay[k]))
+					t, d := net.Unpack(net.Syn[k])
+					key := int32(s.owner(t)*(maxDelay+1) + d)
 					keys = append(keys, key)
 					cnt[key+1]++
 				}
@@ -213,20 +221,27 @@ func (s *Sim) group(maxDelay int) {
 						ch.counts[(src-s0)*s.w+key/(maxDelay+1)]++
 					}
 				}
-				tmpT = append(tmpT[:0], net.Target[a:b]...)
-				if s.w64 != nil {
-					tmp64 = append(tmp64[:0], net.Weight64[a:b]...)
-				} else {
-					tmp32 = append(tmp32[:0], net.Weight32[a:b]...)
+				tmpT = append(tmpT[:0], net.Syn[a:b]...)
+				switch {
+				case s.w16 != nil:
+					tmp16 = append(tmp16[:0], s.w16[a:b]...)
+				case s.w32 != nil:
+					tmp32 = append(tmp32[:0], s.w32[a:b]...)
+				default:
+					tmp64 = append(tmp64[:0], s.w64[a:b]...)
 				}
+				mask := uint32(1)<<net.TargetBits - 1
 				for j, key := range keys {
 					pos := a + cnt[key]
 					cnt[key]++
-					net.Target[pos] = tmpT[j]
-					if s.w64 != nil {
-						net.Weight64[pos] = tmp64[j]
-					} else {
-						net.Weight32[pos] = tmp32[j]
+					s.target[pos] = tmpT[j] & mask
+					switch {
+					case s.w16 != nil:
+						s.w16[pos] = tmp16[j]
+					case s.w32 != nil:
+						s.w32[pos] = tmp32[j]
+					default:
+						s.w64[pos] = tmp64[j]
 					}
 				}
 			}
@@ -248,6 +263,27 @@ func (s *Sim) group(maxDelay int) {
 			s.grpIdx[s0*s.w+j+1] = s.grpIdx[s0*s.w+j] + k
 		}
 	}
+}
+
+// maxPackedDelay returns the largest delay of net's synapses.
+func maxPackedDelay(net *Network) int {
+	nch := runtime.GOMAXPROCS(0)
+	maxes := make([]int, nch)
+	var wg sync.WaitGroup
+	m := len(net.Syn)
+	for c := 0; c < nch; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			var mx uint32
+			for _, syn := range net.Syn[c*m/nch : (c+1)*m/nch] {
+				mx = max(mx, syn)
+			}
+			maxes[c] = int(mx >> net.TargetBits)
+		}(c)
+	}
+	wg.Wait()
+	return slices.Max(maxes)
 }
 
 // poissonCDF returns the cumulative distribution of a Poisson variable with
@@ -359,59 +395,22 @@ func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progre
 
 // update advances worker k's neurons through step t.
 func (s *Sim) update(k int, t int64, par int64, record bool) {
-	p := s.prop
 	n := s.n
 	slot := int(t % int64(s.slots))
-	rb := s.rb[2*slot*n : 2*(slot+1)*n]
+	rbEx := s.rbEx[slot*n : (slot+1)*n]
+	rbIn := s.rbIn[slot*n : (slot+1)*n]
 	spk := s.spk[k][par][:0]
 	bgOn := s.bgRNG != nil && t >= int64(s.net.BgDelay)
-	bgW := s.net.BgWeight
 	for _, seg := range s.segs[k] {
 		i0 := 0.0
 		if s.net.PulseAmp != nil && t-1 >= s.net.PulseFirst && t-1 <= s.net.PulseLast {
 			i0 = s.net.PulseAmp[seg.pop]
 		}
-		cdf := seg.bgCDF
-		if !bgOn {
-			cdf = nil
+		var bg []rand.PCG
+		if bgOn && seg.bgCDF != nil {
+			bg = s.bgRNG[seg.lo:seg.hi]
 		}
-		for i := seg.lo; i < seg.hi; i++ {
-			v := s.v[i]
-			if s.refr[i] == 0 {
-				// Left to right, each product rounded (no fused multiply-add).
-				v = float64(float64(float64(v*p.P22)+float64(s.iex[i]*p.P21ex))+float64(s.iin[i]*p.P21in)) +
-					float64((s.ie[i]+i0)*p.P20)
-			} else {
-				s.refr[i]--
-			}
-			ex := float64(s.iex[i]*p.P11ex) + rb[2*i]
-			in := float64(s.iin[i]*p.P11in) + rb[2*i+1]
-			rb[2*i], rb[2*i+1] = 0, 0
-			if cdf != nil {
-				if c := drawPoisson(&s.bgRNG[i], cdf); c > 0 {
-					ex += bgW * float64(c)
-				}
-			}
-			// Flush values that decay towards zero before they become
-			// subnormal (subnormal arithmetic is ~100 times slower); at
-			// these magnitudes they cannot change V or any spike.
-			if math.Abs(ex) < flushBelow {
-				ex = 0
-			}
-			if math.Abs(in) < flushBelow {
-				in = 0
-			}
-			if math.Abs(v) < flushBelow {
-				v = 0
-			}
-			s.iex[i], s.iin[i] = ex, in
-			if v >= s.theta {
-				s.refr[i] = s.refSteps
-				v = s.vReset
-				spk = append(spk, uint32(i))
-			}
-			s.v[i] = v
-		}
+		spk = s.updateSegment(seg, i0, bg, rbEx[seg.lo:seg.hi], rbIn[seg.lo:seg.hi], spk)
 	}
 	s.spk[k][par] = spk
 	if record && len(spk) > 0 {
@@ -420,6 +419,58 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 			s.recIDs[k] = append(s.recIDs[k], i)
 		}
 	}
+}
+
+// updateSegment advances the neurons of seg by one step (SPEC §3) and
+// appends those that spike to spk. bg, if not nil, holds the neurons'
+// background random streams.
+func (s *Sim) updateSegment(seg segment, i0 float64, bg []rand.PCG, rbEx, rbIn []float64, spk []uint32) []uint32 {
+	p := s.prop
+	lo, hi := seg.lo, seg.hi
+	v, iex, iin := s.v[lo:hi], s.iex[lo:hi], s.iin[lo:hi]
+	ie, refr := s.ie[lo:hi], s.refr[lo:hi]
+	m := len(v)
+	_, _, _, _, _, _ = iex[m-1], iin[m-1], ie[m-1], refr[m-1], rbEx[m-1], rbIn[m-1]
+	theta, vReset, refSteps := s.theta, s.vReset, s.refSteps
+	cdf, bgW := seg.bgCDF, s.net.BgWeight
+	for j := 0; j < m; j++ {
+		vj := v[j]
+		if refr[j] == 0 {
+			// Left to right, each product rounded (no fused multiply-add).
+			vj = float64(float64(float64(vj*p.P22)+float64(iex[j]*p.P21ex))+float64(iin[j]*p.P21in)) +
+				float64((ie[j]+i0)*p.P20)
+		} else {
+			refr[j]--
+		}
+		ex := float64(iex[j]*p.P11ex) + rbEx[j]
+		in := float64(iin[j]*p.P11in) + rbIn[j]
+		rbEx[j], rbIn[j] = 0, 0
+		if bg != nil {
+			if c := drawPoisson(&bg[j], cdf); c > 0 {
+				ex += bgW * float64(c)
+			}
+		}
+		// Flush values that decay towards zero before they become
+		// subnormal (subnormal arithmetic is ~100 times slower); at
+		// these magnitudes they cannot change V or any spike.
+		if math.Abs(ex) < flushBelow {
+			ex = 0
+		}
+		if math.Abs(in) < flushBelow {
+			in = 0
+		}
+		if math.Abs(vj) < flushBelow {
+			vj = 0
+		}
+		iex[j], iin[j] = ex, in
+		if vj >= theta {
+			refr[j] = refSteps
+			vj = vReset
+			spk = append(spk, uint32(lo+j))
+		}
+		v[j] = vj
+	}
+	return spk
 }
 
 // emitExternal draws the spikes of the external sources for step t.
@@ -448,31 +499,48 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 		start = s.grpEnd[g0-1]
 	}
 	base := int(t % int64(s.slots))
-	n2 := 2 * s.n
+	n := s.n
 	for g := g0; g < g1; g++ {
 		end := s.grpEnd[g]
 		slot := base + int(s.grpDelay[g])
 		if slot >= s.slots {
 			slot -= s.slots
 		}
-		rb := s.rb[slot*n2 : (slot+1)*n2]
+		ex := s.rbEx[slot*n : (slot+1)*n]
+		in := s.rbIn[slot*n : (slot+1)*n]
 		tg := s.target[start:end]
-		if s.w64 != nil {
-			for j, w := range s.w64[start:end] {
-				w *= mult
+		switch {
+		case s.w16 != nil:
+			ws := s.w16[start:end]
+			ws = ws[:len(tg)]
+			for j, h := range ws {
+				w := float64(half.ToFloat32(h)) * mult
 				if w >= 0 {
-					rb[2*tg[j]] += w
+					ex[tg[j]] += w
 				} else {
-					rb[2*tg[j]+1] += w
+					in[tg[j]] += w
 				}
 			}
-		} else {
-			for j, w32 := range s.w32[start:end] {
+		case s.w64 != nil:
+			ws := s.w64[start:end]
+			ws = ws[:len(tg)]
+			for j, w := range ws {
+				w *= mult
+				if w >= 0 {
+					ex[tg[j]] += w
+				} else {
+					in[tg[j]] += w
+				}
+			}
+		default:
+			ws := s.w32[start:end]
+			ws = ws[:len(tg)]
+			for j, w32 := range ws {
 				w := float64(w32) * mult
 				if w >= 0 {
-					rb[2*tg[j]] += w
+					ex[tg[j]] += w
 				} else {
-					rb[2*tg[j]+1] += w
+					in[tg[j]] += w
 				}
 			}
 		}
@@ -541,8 +609,14 @@ func (b *barrier) wait() {
 		b.gen.Add(1)
 		return
 	}
+	// Spin while there are cores for every worker; yield otherwise or
+	// after a long wait.
+	spin := 4096
+	if b.n > int32(runtime.GOMAXPROCS(0)) {
+		spin = 0
+	}
 	for i := 0; b.gen.Load() == g; i++ {
-		if i > 64 {
+		if i >= spin {
 			runtime.Gosched()
 		}
 	}

@@ -34,14 +34,16 @@ type Network struct {
 	// SrcStart indexes the synapse arrays: the synapses of source s are
 	// SrcStart[s] .. SrcStart[s+1]-1, in their canonical order.
 	SrcStart []int64
-	// Target is the target neuron of each synapse.
-	Target []uint32
-	// Exactly one of Weight32 and Weight64 is set: the weight (pA) of each
-	// synapse; a negative weight feeds the inhibitory channel.
+	// Syn packs each synapse's target neuron (the low TargetBits bits) and
+	// its delay in steps (the bits above, >= 1); see Pack.
+	Syn        []uint32
+	TargetBits uint
+	// Exactly one of the weight arrays is set: the weight (pA) of each
+	// synapse; a negative weight feeds the inhibitory channel. Weight16
+	// holds IEEE half-precision numbers (package half), all normal.
+	Weight16 []uint16
 	Weight32 []float32
 	Weight64 []float64
-	// Delay is the delay of each synapse in steps (>= 1).
-	Delay []uint16
 
 	// Resolution is the time step in ms.
 	Resolution float64
@@ -73,7 +75,30 @@ type Network struct {
 func (n *Network) N() int { return len(n.V0) }
 
 // NumSynapses returns the number of synapses.
-func (n *Network) NumSynapses() int64 { return int64(len(n.Target)) }
+func (n *Network) NumSynapses() int64 { return int64(len(n.Syn)) }
+
+// TargetBitsFor returns the number of bits that hold neuron indices 0..n-1.
+func TargetBitsFor(n int) uint {
+	b := uint(1)
+	for n-1 >= 1<<b {
+		b++
+	}
+	return b
+}
+
+// MaxDelay returns the largest delay (steps) that Syn can hold.
+func (n *Network) MaxDelay() int { return 1<<(32-n.TargetBits) - 1 }
+
+// Pack returns the packed synapse of target t with delay d (steps).
+func (n *Network) Pack(t uint32, d int) uint32 { return t | uint32(d)<<n.TargetBits }
+
+// Unpack returns the target and delay (steps) of a packed synapse.
+func (n *Network) Unpack(syn uint32) (target uint32, delay int) {
+	return syn & (1<<n.TargetBits - 1), int(syn >> n.TargetBits)
+}
+
+// weights returns the number of weights stored.
+func (n *Network) weights() int { return len(n.Weight16) + len(n.Weight32) + len(n.Weight64) }
 
 // Check verifies that the network is consistent and returns an error that
 // says what is wrong.
@@ -91,24 +116,26 @@ func (n *Network) Check() error {
 	if n.NumSources < N || N > math.MaxUint32 {
 		return fmt.Errorf("network: %d sources for %d neurons", n.NumSources, N)
 	}
-	if len(n.SrcStart) != n.NumSources+1 || n.SrcStart[n.NumSources] != int64(len(n.Target)) {
-		return fmt.Errorf("network: synapse index does not match %d synapses", len(n.Target))
+	if n.TargetBits < TargetBitsFor(N) || n.TargetBits > 31 {
+		return fmt.Errorf("network: %d target bits cannot hold %d neurons", n.TargetBits, N)
 	}
-	if (n.Weight32 == nil) == (n.Weight64 == nil) && len(n.Target) > 0 {
-		return fmt.Errorf("network: exactly one weight array must be set")
+	if len(n.SrcStart) != n.NumSources+1 || n.SrcStart[n.NumSources] != int64(len(n.Syn)) {
+		return fmt.Errorf("network: synapse index does not match %d synapses", len(n.Syn))
 	}
-	if l := len(n.Weight32) + len(n.Weight64); l != len(n.Target) && len(n.Target) > 0 {
-		return fmt.Errorf("network: %d weights for %d synapses", l, len(n.Target))
+	set := 0
+	for _, l := range []int{len(n.Weight16), len(n.Weight32), len(n.Weight64)} {
+		if l > 0 {
+			set++
+		}
 	}
-	if len(n.Delay) != len(n.Target) {
-		return fmt.Errorf("network: %d delays for %d synapses", len(n.Delay), len(n.Target))
+	if len(n.Syn) > 0 && (set != 1 || n.weights() != len(n.Syn)) {
+		return fmt.Errorf("network: %d synapses need exactly one weight array of that length", len(n.Syn))
 	}
-	for i, t := range n.Target {
+	for i, syn := range n.Syn {
+		t, d := n.Unpack(syn)
 		if int(t) >= N {
 			return fmt.Errorf("network: synapse %d targets neuron %d, beyond %d neurons", i, t, N)
 		}
-	}
-	for i, d := range n.Delay {
 		if d < 1 {
 			return fmt.Errorf("network: synapse %d has delay %d steps; the minimum is 1", i, d)
 		}

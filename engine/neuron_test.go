@@ -19,6 +19,7 @@ func tiny(n int, h float64) *Network {
 		NumSources: n,
 		SrcStart:   make([]int64, n+1),
 		Weight64:   []float64{},
+		TargetBits: TargetBitsFor(n),
 		Resolution: h,
 	}
 	for i := range net.V0 {
@@ -30,9 +31,10 @@ func tiny(n int, h float64) *Network {
 // connect adds synapses from src (weights w, delays d) to the network, which
 // must not have synapses of later sources yet.
 func connect(net *Network, src int, tgt []uint32, w []float64, d []uint16) {
-	net.Target = append(net.Target, tgt...)
+	for i, t := range tgt {
+		net.Syn = append(net.Syn, net.Pack(t, int(d[i])))
+	}
 	net.Weight64 = append(net.Weight64, w...)
-	net.Delay = append(net.Delay, d...)
 	for s := src + 1; s <= net.NumSources; s++ {
 		net.SrcStart[s] += int64(len(tgt))
 	}

@@ -12,25 +12,24 @@ import (
 	"sync"
 
 	"github.com/pd14/microcircuit/engine"
+	"github.com/pd14/microcircuit/internal/half"
 	"github.com/pd14/microcircuit/internal/rng"
 	"github.com/pd14/microcircuit/params"
 )
 
 // ChunkSize is the number of synapses drawn from one random stream. The
 // realised network depends on it, not on the number of threads.
-const ChunkSize = 1 << 16
+const ChunkSize = 1 << 20
 
 // block is one population pair (or thalamus → population) of the
 // fixed-total-number rule.
 type block struct {
-	tgtPop              int
-	srcFirst, srcCount  int // sources: global source index range
-	tgtFirst, tgtCount  int
-	count               int64
-	wMean, wSD          float64
-	dMean, dSD          float64
-	key                 uint64
-	firstChunk, nChunks int
+	srcFirst, srcCount int // sources: global source index range
+	tgtFirst, tgtCount int
+	count              int64
+	wMean, wSD         float64
+	dMean, dSD         float64
+	key                uint64
 }
 
 // chunk is ChunkSize synapses (fewer at the end) of one block.
@@ -38,7 +37,7 @@ type chunk struct {
 	b     *block
 	index int     // within the block
 	n     int     // synapses
-	off   []int64 // per source of the block: next write position
+	off   []int64 // per source of the block: count, then write position
 }
 
 // Build realises the network described by p, using up to threads
@@ -100,7 +99,7 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 				dm = nw.DelayInhMean
 			}
 			blocks = append(blocks, &block{
-				tgtPop: y, srcFirst: net.PopStart[x], srcCount: sizes[x],
+				srcFirst: net.PopStart[x], srcCount: sizes[x],
 				tgtFirst: net.PopStart[y], tgtCount: sizes[y], count: counts[y][x],
 				wMean: wMean[y][x], wSD: nw.WeightRelSD * math.Abs(wMean[y][x]),
 				dMean: dm, dSD: nw.DelayRelSD * dm,
@@ -119,7 +118,7 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 				continue
 			}
 			blocks = append(blocks, &block{
-				tgtPop: y, srcFirst: N, srcCount: st.ThN,
+				srcFirst: N, srcCount: st.ThN,
 				tgtFirst: net.PopStart[y], tgtCount: sizes[y], count: thCounts[y],
 				wMean: thW, wSD: nw.WeightRelSD * thW,
 				dMean: st.ThDelayMean, dSD: st.ThDelayRelSD * st.ThDelayMean,
@@ -133,15 +132,13 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 	}
 	var chunks []chunk
 	for _, b := range blocks {
-		b.firstChunk = len(chunks)
 		for c := int64(0); c*ChunkSize < b.count; c++ {
 			chunks = append(chunks, chunk{b: b, index: int(c), n: int(min(ChunkSize, b.count-c*ChunkSize))})
 		}
-		b.nChunks = len(chunks) - b.firstChunk
 	}
 
 	// Pass 1: count the synapses of every source in every chunk.
-	parallel(len(chunks), threads, func(i int) {
+	parallel(len(chunks), threads, func(_, i int) {
 		c := &chunks[i]
 		c.off = make([]int64, c.b.srcCount)
 		r := rng.Stream(c.b.key, uint64(c.index))
@@ -150,7 +147,7 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 		}
 	})
 	// Source offsets, then each chunk's write position per source: sources
-	// keep their synapses in block order, then chunk order.
+	// keep their synapses in block order, then chunk order, then draw order.
 	net.SrcStart = make([]int64, net.NumSources+1)
 	for _, c := range chunks {
 		for s, k := range c.off {
@@ -171,38 +168,82 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 	}
 	next = nil
 	total := net.SrcStart[net.NumSources]
-	if total > math.MaxInt64/16 {
-		return nil, fmt.Errorf("network too large: %d synapses", total)
+	net.TargetBits = engine.TargetBitsFor(N)
+	maxDelay := net.MaxDelay()
+	net.Syn = make([]uint32, total)
+	useHalf := halfFits(blocks)
+	if useHalf {
+		net.Weight16 = make([]uint16, total)
+	} else {
+		net.Weight32 = make([]float32, total)
 	}
-	net.Target = make([]uint32, total)
-	net.Weight32 = make([]float32, total)
-	net.Delay = make([]uint16, total)
 
-	// Pass 2: draw every synapse and put it in place.
+	// Pass 2: draw every synapse; sort each chunk by source locally so that
+	// a source's synapses are written as one contiguous run.
+	type scratch struct {
+		src []int32
+		pos []int32
+		syn []uint32
+		w16 []uint16
+		w32 []float32
+	}
+	scr := make([]scratch, threads)
 	var errOnce sync.Once
 	var buildErr error
-	parallel(len(chunks), threads, func(i int) {
+	parallel(len(chunks), threads, func(worker, i int) {
 		c := &chunks[i]
 		b := c.b
+		sc := &scr[worker]
+		sc.src = grow(sc.src, c.n)
+		sc.syn = grow(sc.syn, c.n)
+		sc.pos = grow(sc.pos, b.srcCount+1)
+		clear(sc.pos)
 		r := rng.Stream(b.key, uint64(c.index))
-		src := make([]int32, c.n)
-		for j := range src {
-			src[j] = int32(r.IntN(b.srcCount))
+		for j := range sc.src {
+			s := int32(r.IntN(b.srcCount))
+			sc.src[j] = s
+			sc.pos[s+1]++
+		}
+		for s := 1; s <= b.srcCount; s++ {
+			sc.pos[s] += sc.pos[s-1]
+		}
+		if useHalf {
+			sc.w16 = grow(sc.w16, c.n)
+		} else {
+			sc.w32 = grow(sc.w32, c.n)
 		}
 		exc := b.wMean >= 0
-		for _, s := range src {
+		for _, s := range sc.src {
 			tgt := b.tgtFirst + r.IntN(b.tgtCount)
 			w := drawWeight(r, b.wMean, b.wSD, exc)
-			d, err := drawDelay(r, b.dMean, b.dSD, h)
+			d, err := drawDelay(r, b.dMean, b.dSD, h, maxDelay)
 			if err != nil {
 				errOnce.Do(func() { buildErr = err })
 				return
 			}
-			pos := c.off[s]
-			c.off[s]++
-			net.Target[pos] = uint32(tgt)
-			net.Weight32[pos] = float32(w)
-			net.Delay[pos] = d
+			k := sc.pos[s]
+			sc.pos[s]++
+			sc.syn[k] = net.Pack(uint32(tgt), d)
+			if useHalf {
+				sc.w16[k] = toHalf(w)
+			} else {
+				sc.w32[k] = float32(w)
+			}
+		}
+		// sc.pos[s] is now the end of source s's run.
+		start := int32(0)
+		for s := 0; s < b.srcCount; s++ {
+			end := sc.pos[s]
+			if end > start {
+				at := c.off[s]
+				copy(net.Syn[at:], sc.syn[start:end])
+				if useHalf {
+					copy(net.Weight16[at:], sc.w16[start:end])
+				} else {
+					copy(net.Weight32[at:], sc.w32[start:end])
+				}
+			}
+			start = end
 		}
 		c.off = nil
 	})
@@ -239,34 +280,63 @@ func drawWeight(r *rand.Rand, mean, sd float64, exc bool) float64 {
 	}
 }
 
+// halfFits reports whether every block's weights can be stored in half
+// precision: all magnitudes far inside its normal range.
+func halfFits(blocks []*block) bool {
+	for _, b := range blocks {
+		if b.wMean == 0 || math.Abs(b.wMean)+40*b.wSD > half.Max {
+			return false
+		}
+	}
+	return true
+}
+
+// toHalf rounds a weight to half precision, keeping it a normal number of
+// its sign (weights below 2^-14 pA, which the redrawn normal practically
+// never gives, are raised to it).
+func toHalf(w float64) uint16 {
+	if math.Abs(w) < half.MinNormal {
+		w = math.Copysign(half.MinNormal, w)
+	}
+	return half.FromFloat32(float32(w))
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
 // maxRedraws bounds the redraw loop of a delay whose distribution lies
 // almost entirely below h/2.
 const maxRedraws = 1000
 
 // drawDelay draws a normal delay, redrawn until it is >= h/2, and returns it
-// rounded to whole steps (at least 1).
-func drawDelay(r *rand.Rand, mean, sd, h float64) (uint16, error) {
+// rounded to whole steps (at least 1, at most maxSteps).
+func drawDelay(r *rand.Rand, mean, sd, h float64, maxSteps int) (int, error) {
 	for i := 0; i < maxRedraws; i++ {
 		d := mean + sd*r.NormFloat64()
 		if d >= h/2 {
 			steps := math.Round(d / h)
-			if steps > math.MaxUint16 {
-				return 0, fmt.Errorf("delay %v ms is more than %d steps of %v ms", d, math.MaxUint16, h)
+			if steps > float64(maxSteps) {
+				return 0, fmt.Errorf("delay %v ms is more than %d steps of %v ms", d, maxSteps, h)
 			}
-			return uint16(max(steps, 1)), nil
+			return int(max(steps, 1)), nil
 		}
 	}
 	return 0, fmt.Errorf("delay mean %v ms, sd %v ms: no draw >= resolution/2 in %d tries", mean, sd, maxRedraws)
 }
 
-// parallel calls f(0..n-1) on up to threads goroutines.
-func parallel(n, threads int, f func(i int)) {
+// parallel calls f(worker, i) for i = 0..n-1 on up to threads goroutines
+// numbered 0..threads-1.
+func parallel(n, threads int, f func(worker, i int)) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	nextI := 0
 	for t := 0; t < min(threads, n); t++ {
 		wg.Add(1)
-		go func() {
+		go func(t int) {
 			defer wg.Done()
 			for {
 				mu.Lock()
@@ -276,9 +346,9 @@ func parallel(n, threads int, f func(i int)) {
 				if i >= n {
 					return
 				}
-				f(i)
+				f(t, i)
 			}
-		}()
+		}(t)
 	}
 	wg.Wait()
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/pd14/microcircuit/engine"
+	"github.com/pd14/microcircuit/internal/half"
 	"github.com/pd14/microcircuit/params"
 )
 
@@ -27,22 +29,39 @@ func build(t *testing.T, scale float64, threads int, mut func(*params.Params)) (
 		}
 		return -1
 	}
+	tn := unpack(net)
 	for s := 0; s < net.N(); s++ {
 		x := pop(s)
 		for k := net.SrcStart[s]; k < net.SrcStart[s+1]; k++ {
-			y := pop(int(net.Target[k]))
-			st[y][x].add(float64(net.Weight32[k]), float64(net.Delay[k]))
+			y := pop(int(tn.target[k]))
+			st[y][x].add(float64(tn.w[k]), float64(tn.d[k]))
 		}
 	}
-	return &p, st, &testNet{net.SrcStart, net.Target, net.Weight32, net.Delay, net.V0}
+	return &p, st, tn
 }
 
 type testNet struct {
 	srcStart []int64
 	target   []uint32
 	w        []float32
-	d        []uint16
+	d        []int
 	v0       []float64
+}
+
+// unpack returns the synapses of net as plain arrays.
+func unpack(net *engine.Network) *testNet {
+	tn := &testNet{srcStart: net.SrcStart, v0: net.V0}
+	for k, syn := range net.Syn {
+		t, d := net.Unpack(syn)
+		tn.target = append(tn.target, t)
+		tn.d = append(tn.d, d)
+		if net.Weight16 != nil {
+			tn.w = append(tn.w, half.ToFloat32(net.Weight16[k]))
+		} else {
+			tn.w = append(tn.w, net.Weight32[k])
+		}
+	}
+	return tn
 }
 
 type stats struct {
@@ -141,10 +160,11 @@ func TestNoWrongSign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tn := unpack(net)
 	for x := 0; x < params.NumPops; x++ {
 		for s := net.PopStart[x]; s < net.PopStart[x+1]; s++ {
 			for k := net.SrcStart[s]; k < net.SrcStart[s+1]; k++ {
-				w := net.Weight32[k]
+				w := tn.w[k]
 				if (params.Excitatory(x) && w < 0) || (!params.Excitatory(x) && w > 0) {
 					t.Fatalf("source %d of population %d has weight %v", s, x, w)
 				}
@@ -225,9 +245,10 @@ func TestThalamicSynapses(t *testing.T) {
 	if got != total || total == 0 {
 		t.Fatalf("%d thalamic synapses, want %d", got, total)
 	}
+	tn := unpack(net)
 	for k := net.SrcStart[N]; k < net.SrcStart[net.NumSources]; k++ {
-		if net.Weight32[k] < 0 {
-			t.Fatalf("thalamic weight %v < 0", net.Weight32[k])
+		if tn.w[k] < 0 {
+			t.Fatalf("thalamic weight %v < 0", tn.w[k])
 		}
 	}
 	if net.ExtFirst != 7010 || net.ExtLast != 7109 {

@@ -112,9 +112,9 @@ func Load(dir string) (*engine.Network, *Info, error) {
 		NumSources: n,
 		Resolution: info.Resolution,
 		SrcStart:   make([]int64, n+1),
-		Target:     make([]uint32, m),
+		Syn:        make([]uint32, m),
 		Weight64:   make([]float64, m),
-		Delay:      make([]uint16, m),
+		TargetBits: engine.TargetBitsFor(n),
 	}
 	// Populations.
 	net.PopStart = []int{0}
@@ -149,14 +149,13 @@ func Load(dir string) (*engine.Network, *Info, error) {
 	for i, s := range src {
 		k := pos[s-1]
 		pos[s-1]++
-		net.Target[k] = tgt[i] - 1
-		net.Weight64[k] = wt[i]
 		d := math.Round(dl[i] / info.Resolution)
-		if d < 1 || d > math.MaxUint16 {
+		if d < 1 || d > float64(net.MaxDelay()) {
 			return nil, nil, fmt.Errorf("replay: connection %d has delay %v ms; allowed are 1 to %d steps of %v ms",
-				i, dl[i], math.MaxUint16, info.Resolution)
+				i, dl[i], net.MaxDelay(), info.Resolution)
 		}
-		net.Delay[k] = uint16(d)
+		net.Syn[k] = net.Pack(tgt[i]-1, int(d))
+		net.Weight64[k] = wt[i]
 	}
 	return net, &info, nil
 }
