@@ -26,9 +26,13 @@ type Sim struct {
 	v, iex, iin, ie []float64
 	refr            []int32
 
-	slots int // ring buffer length in steps (max delay + 1)
-	// Input arriving in a step, per channel: rbEx[slot*n+i], rbIn[slot*n+i].
-	rbEx, rbIn []float64
+	slots int // queue ring length in steps (max delay + 1)
+	// queues[k][t % slots] holds the synaptic events that reach worker k's
+	// neurons in step t, in delivery order.
+	queues [][]queue
+	// arrEx and arrIn sum the input arriving at each neuron in the current
+	// step, per channel.
+	arrEx, arrIn []float64
 
 	target []uint32
 	w16    []uint16
@@ -64,6 +68,26 @@ type segment struct {
 	lo, hi int       // neurons
 	pop    int       // population
 	bgCDF  []float64 // Poisson background count distribution, nil for none
+}
+
+// queue is a list of synaptic events: target neuron and weight (pA). Half
+// and single precision weights travel as float32, double as float64.
+type queue struct {
+	tgt []uint32
+	w32 []float32
+	w64 []float64
+}
+
+// extend makes room for m more events and returns the index of the first.
+func (q *queue) extend(m int, double bool) int {
+	n := len(q.tgt)
+	q.tgt = slices.Grow(q.tgt, m)[:n+m]
+	if double {
+		q.w64 = slices.Grow(q.w64, m)[:n+m]
+	} else {
+		q.w32 = slices.Grow(q.w32, m)[:n+m]
+	}
+	return n
 }
 
 type extSpike struct {
@@ -116,8 +140,12 @@ func New(net *Network, workers int) (*Sim, error) {
 		maxDelay = max(maxDelay, net.BgDelay)
 	}
 	s.slots = maxDelay + 1
-	s.rbEx = make([]float64, s.slots*n)
-	s.rbIn = make([]float64, s.slots*n)
+	s.arrEx = make([]float64, n)
+	s.arrIn = make([]float64, n)
+	s.queues = make([][]queue, workers)
+	for k := range s.queues {
+		s.queues[k] = make([]queue, s.slots)
+	}
 	s.group(maxDelay)
 	// The synapse array now holds plain targets: the network is spent.
 	net.Syn, net.Weight16, net.Weight32, net.Weight64 = nil, nil, nil, nil
@@ -395,10 +423,7 @@ func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progre
 
 // update advances worker k's neurons through step t.
 func (s *Sim) update(k int, t int64, par int64, record bool) {
-	n := s.n
-	slot := int(t % int64(s.slots))
-	rbEx := s.rbEx[slot*n : (slot+1)*n]
-	rbIn := s.rbIn[slot*n : (slot+1)*n]
+	s.applyQueue(&s.queues[k][int(t%int64(s.slots))])
 	spk := s.spk[k][par][:0]
 	bgOn := s.bgRNG != nil && t >= int64(s.net.BgDelay)
 	for _, seg := range s.segs[k] {
@@ -410,7 +435,7 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 		if bgOn && seg.bgCDF != nil {
 			bg = s.bgRNG[seg.lo:seg.hi]
 		}
-		spk = s.updateSegment(seg, i0, bg, rbEx[seg.lo:seg.hi], rbIn[seg.lo:seg.hi], spk)
+		spk = s.updateSegment(seg, i0, bg, s.arrEx[seg.lo:seg.hi], s.arrIn[seg.lo:seg.hi], spk)
 	}
 	s.spk[k][par] = spk
 	if record && len(spk) > 0 {
@@ -419,6 +444,34 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 			s.recIDs[k] = append(s.recIDs[k], i)
 		}
 	}
+}
+
+// applyQueue sums the events of q, in order, into the arrival buffers and
+// empties q.
+func (s *Sim) applyQueue(q *queue) {
+	ex, in := s.arrEx, s.arrIn
+	if q.w64 != nil {
+		w := q.w64[:len(q.tgt)]
+		for j, t := range q.tgt {
+			if w[j] >= 0 {
+				ex[t] += w[j]
+			} else {
+				in[t] += w[j]
+			}
+		}
+		q.w64 = q.w64[:0]
+	} else {
+		w := q.w32[:len(q.tgt)]
+		for j, t := range q.tgt {
+			if w[j] >= 0 {
+				ex[t] += float64(w[j])
+			} else {
+				in[t] += float64(w[j])
+			}
+		}
+		q.w32 = q.w32[:0]
+	}
+	q.tgt = q.tgt[:0]
 }
 
 // updateSegment advances the neurons of seg by one step (SPEC §3) and
@@ -486,8 +539,9 @@ func (s *Sim) emitExternal(t int64, par int64) {
 	s.ext[par] = e
 }
 
-// deliver adds the spike of src, emitted in step t, to the ring buffers of
-// worker k's targets, mult times.
+// deliver queues the events of the spike of src, emitted in step t (with
+// multiplicity mult), for worker k's targets: the events of each delay
+// group join the queue of the step they arrive in.
 func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 	gi := int64(src)*int64(s.w) + int64(k)
 	g0, g1 := s.grpIdx[gi], s.grpIdx[gi+1]
@@ -499,49 +553,44 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 		start = s.grpEnd[g0-1]
 	}
 	base := int(t % int64(s.slots))
-	n := s.n
+	queues := s.queues[k]
 	for g := g0; g < g1; g++ {
 		end := s.grpEnd[g]
 		slot := base + int(s.grpDelay[g])
 		if slot >= s.slots {
 			slot -= s.slots
 		}
-		ex := s.rbEx[slot*n : (slot+1)*n]
-		in := s.rbIn[slot*n : (slot+1)*n]
+		q := &queues[slot]
 		tg := s.target[start:end]
+		at := q.extend(len(tg), s.w64 != nil)
+		copy(q.tgt[at:], tg)
 		switch {
 		case s.w16 != nil:
-			ws := s.w16[start:end]
-			ws = ws[:len(tg)]
-			for j, h := range ws {
-				w := float64(half.ToFloat32(h)) * mult
-				if w >= 0 {
-					ex[tg[j]] += w
-				} else {
-					in[tg[j]] += w
+			dst := q.w32[at : at+len(tg)]
+			src := s.w16[start:end]
+			src = src[:len(dst)]
+			if mult == 1 {
+				for j, h := range src {
+					dst[j] = half.ToFloat32(h)
+				}
+			} else {
+				for j, h := range src {
+					dst[j] = float32(float64(half.ToFloat32(h)) * mult)
 				}
 			}
-		case s.w64 != nil:
-			ws := s.w64[start:end]
-			ws = ws[:len(tg)]
-			for j, w := range ws {
-				w *= mult
-				if w >= 0 {
-					ex[tg[j]] += w
-				} else {
-					in[tg[j]] += w
-				}
+		case s.w32 != nil:
+			dst := q.w32[at : at+len(tg)]
+			src := s.w32[start:end]
+			src = src[:len(dst)]
+			for j, w := range src {
+				dst[j] = float32(float64(w) * mult)
 			}
 		default:
-			ws := s.w32[start:end]
-			ws = ws[:len(tg)]
-			for j, w32 := range ws {
-				w := float64(w32) * mult
-				if w >= 0 {
-					ex[tg[j]] += w
-				} else {
-					in[tg[j]] += w
-				}
+			dst := q.w64[at : at+len(tg)]
+			src := s.w64[start:end]
+			src = src[:len(dst)]
+			for j, w := range src {
+				dst[j] = w * mult
 			}
 		}
 		start = end
