@@ -127,6 +127,10 @@ func (m *Model) Spikes() (sender []int, time []float64) {
 	return sender, time
 }
 
+// Counts returns the number of spikes emitted and synaptic events delivered
+// since the start, recorded or not.
+func (m *Model) Counts() (spikes, events int64) { return m.sim.Counts() }
+
 // Population returns the index of the population holding NEST node id.
 func (m *Model) Population(id int) int {
 	for p := len(m.FirstID) - 1; p >= 0; p-- {

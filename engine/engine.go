@@ -60,6 +60,9 @@ type Sim struct {
 	recSteps [][]int32  // per worker: recorded spike steps
 	recIDs   [][]uint32 // per worker: recorded spike neurons
 
+	// counts[k] are worker k's counters, padded against false sharing.
+	counts []counters
+
 	stop atomic.Bool
 	bar  barrier
 }
@@ -88,6 +91,11 @@ func (q *queue) extend(m int, double bool) int {
 		q.w32 = slices.Grow(q.w32, m)[:n+m]
 	}
 	return n
+}
+
+type counters struct {
+	spikes, events int64
+	_              [48]byte
 }
 
 type extSpike struct {
@@ -181,6 +189,7 @@ func New(net *Network, workers int) (*Sim, error) {
 	s.spk = make([][2][]uint32, workers)
 	s.recSteps = make([][]int32, workers)
 	s.recIDs = make([][]uint32, workers)
+	s.counts = make([]counters, workers)
 	s.bar.n = int32(workers)
 	return s, nil
 }
@@ -342,6 +351,17 @@ func drawPoisson(r *rand.PCG, cdf []float64) int {
 	return k
 }
 
+// Counts returns the number of spikes the neurons emitted and of synaptic
+// events delivered to neurons (one per synapse of a spiking source,
+// external sources included) since the start.
+func (s *Sim) Counts() (spikes, events int64) {
+	for _, c := range s.counts {
+		spikes += c.spikes
+		events += c.events
+	}
+	return spikes, events
+}
+
 // Step returns the number of steps simulated so far.
 func (s *Sim) Step() int64 { return s.step }
 
@@ -438,6 +458,7 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 		spk = s.updateSegment(seg, i0, bg, s.arrEx[seg.lo:seg.hi], s.arrIn[seg.lo:seg.hi], spk)
 	}
 	s.spk[k][par] = spk
+	s.counts[k].spikes += int64(len(spk))
 	if record && len(spk) > 0 {
 		for _, i := range spk {
 			s.recSteps[k] = append(s.recSteps[k], int32(t))
@@ -562,6 +583,7 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 		}
 		q := &queues[slot]
 		tg := s.target[start:end]
+		s.counts[k].events += int64(len(tg))
 		at := q.extend(len(tg), s.w64 != nil)
 		copy(q.tgt[at:], tg)
 		switch {

@@ -32,12 +32,15 @@ func (p *Params) YAML() ([]byte, error) {
 // Load reads a YAML parameter file on top of the defaults: keys that the file
 // leaves out keep their default values. Unknown keys and values of the wrong
 // type are errors that name the parameter.
-func Load(path string) (Params, error) {
+func Load(path string) (Params, error) { return LoadOver(Default(), path) }
+
+// LoadOver reads a YAML parameter file on top of base.
+func LoadOver(base Params, path string) (Params, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Params{}, fmt.Errorf("config: %w", err)
 	}
-	p, err := Parse(data)
+	p, err := ParseOver(base, data)
 	if err != nil {
 		return Params{}, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -47,8 +50,12 @@ func Load(path string) (Params, error) {
 var lineRE = regexp.MustCompile(`line (\d+): (.*)`)
 
 // Parse reads a YAML parameter document on top of the defaults.
-func Parse(data []byte) (Params, error) {
-	p := Default()
+func Parse(data []byte) (Params, error) { return ParseOver(Default(), data) }
+
+// ParseOver reads a YAML parameter document on top of base.
+func ParseOver(base Params, data []byte) (Params, error) {
+	p := base
+	p.Simulation.Record = append([]string(nil), base.Simulation.Record...)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	err := dec.Decode(&p)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pd14/microcircuit/internal/sysinfo"
+	"github.com/pd14/microcircuit/network"
 	"github.com/pd14/microcircuit/params"
 )
 
@@ -53,10 +55,14 @@ func addParamFlags(cmd *cobra.Command, f *paramFlags) {
 // resolve returns the effective parameters: defaults, then the config file,
 // then the flags given on the command line. The result is validated.
 func (f *paramFlags) resolve(cmd *cobra.Command) (params.Params, error) {
-	p := params.Default()
+	return f.resolveFrom(cmd, params.Default())
+}
+
+// resolveFrom is resolve with other defaults.
+func (f *paramFlags) resolveFrom(cmd *cobra.Command, p params.Params) (params.Params, error) {
 	if f.config != "" {
 		var err error
-		if p, err = params.Load(f.config); err != nil {
+		if p, err = params.LoadOver(p, f.config); err != nil {
 			return p, err
 		}
 	}
@@ -119,4 +125,20 @@ func flagName(err error) error {
 		}
 	}
 	return err
+}
+
+// checkMemory stops a run whose estimated memory exceeds what the machine
+// has available, naming the estimate and the largest scale that fits.
+func checkMemory(p *params.Params) error {
+	avail := sysinfo.AvailableMemory()
+	if avail == 0 {
+		return nil
+	}
+	need := network.EstimateBytes(p, p.Simulation.Threads)
+	if need <= avail {
+		return nil
+	}
+	fits := network.LargestScale(*p, p.Simulation.Threads, avail)
+	return fmt.Errorf("the network needs about %.1f GB of memory, %.1f GB are available; the largest scale that fits is about %g (--scale)",
+		float64(need)/1e9, float64(avail)/1e9, fits)
 }

@@ -101,6 +101,9 @@ type Summary struct {
 
 // run executes the whole protocol: build, warm-up, recorded phase, output.
 func run(ctx context.Context, p *params.Params, overwrite, noPlots bool, out, errw io.Writer) error {
+	if err := checkMemory(p); err != nil {
+		return err
+	}
 	dir, err := results.Prepare(p.Simulation.DataPath, overwrite)
 	if err != nil {
 		return err

@@ -54,3 +54,24 @@ func CPUModel() string {
 	}
 	return ""
 }
+
+// AvailableMemory returns the memory available for a new process in bytes
+// (MemAvailable of /proc/meminfo), or 0 where it is unknown.
+func AvailableMemory() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && k == "MemAvailable" {
+			fields := strings.Fields(v)
+			if len(fields) > 0 {
+				kb, _ := strconv.ParseInt(fields[0], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pd14/microcircuit"
+	"github.com/pd14/microcircuit/internal/sysinfo"
+	"github.com/pd14/microcircuit/params"
+)
+
+// Bench is the content of bench.json: medians over the repetitions.
+type Bench struct {
+	Version     string    `json:"version"`
+	NScaling    float64   `json:"n_scaling"`
+	KScaling    float64   `json:"k_scaling"`
+	BgInput     string    `json:"bg_input"`
+	Threads     int       `json:"threads"`
+	Record      bool      `json:"record"`
+	TPresim     float64   `json:"t_presim_ms"`
+	TSim        float64   `json:"t_sim_ms"`
+	Repeats     int       `json:"repeats"`
+	Neurons     int       `json:"neurons"`
+	Synapses    int64     `json:"synapses"`
+	BuildS      float64   `json:"build_s"`
+	PresimS     float64   `json:"presim_s"`
+	SimS        float64   `json:"sim_s"`
+	RTF         float64   `json:"rtf"`
+	PeakRSS     int64     `json:"peak_rss_bytes"`
+	Spikes      int64     `json:"spikes"`
+	Events      int64     `json:"events"`
+	EventsPerS  float64   `json:"events_per_s"`
+	RTFs        []float64 `json:"rtf_each"`
+	BuildEach   []float64 `json:"build_s_each"`
+	CPU         string    `json:"cpu"`
+	Cores       int       `json:"cores"`
+	GoVersion   string    `json:"go_version"`
+	EstimateRSS int64     `json:"estimated_bytes"`
+}
+
+// benchDefaults are the standard benchmark protocol: full scale, DC
+// background, 500 ms warm-up, 10 s model time, recording off.
+func benchDefaults() params.Params {
+	p := params.Default()
+	p.SetScale(1)
+	p.Simulation.TSim = 10000
+	p.Simulation.Record = []string{}
+	p.Simulation.DataPath = "."
+	return p
+}
+
+func benchCmd() *cobra.Command {
+	var f paramFlags
+	var overwrite bool
+	var repeats int
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Run the standard benchmark: build time, real-time factor, memory",
+		Long: `Run the standard benchmark protocol: full scale, DC background, 500 ms
+warm-up, 10 s model time, recording off (the run flags change any of it).
+Prints build time, real-time factor (simulation wall time / model time), peak
+memory, spikes and synaptic events per second, and writes them to bench.json
+in --data-path (default: the current directory). With --repeat R the model is
+built and simulated R times and medians are reported.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := f.resolveFrom(cmd, benchDefaults())
+			if err != nil {
+				return err
+			}
+			if repeats < 1 {
+				return fmt.Errorf("--repeat = %d: must be >= 1", repeats)
+			}
+			out := filepath.Join(p.Simulation.DataPath, "bench.json")
+			if _, err := os.Stat(out); err == nil && !overwrite {
+				return fmt.Errorf("%s exists; use --overwrite to replace it or choose another --data-path", out)
+			}
+			if err := os.MkdirAll(p.Simulation.DataPath, 0o755); err != nil {
+				return fmt.Errorf("data-path %s: %w", p.Simulation.DataPath, unwrap(err))
+			}
+			if err := checkMemory(&p); err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			b, err := bench(ctx, &p, repeats)
+			if err != nil {
+				return err
+			}
+			data, _ := json.MarshalIndent(b, "", "  ")
+			tmp := out + ".tmp"
+			if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+				return err
+			}
+			if err := os.Rename(tmp, out); err != nil {
+				return err
+			}
+			fmt.Printf("written to %s\n", out)
+			return nil
+		},
+	}
+	addParamFlags(cmd, &f)
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace an existing bench.json")
+	cmd.Flags().IntVar(&repeats, "repeat", 1, "build and simulate this many times; report medians")
+	return cmd
+}
+
+func bench(ctx context.Context, p *params.Params, repeats int) (*Bench, error) {
+	nw := &p.Network
+	b := &Bench{
+		Version: microcircuit.Version, NScaling: nw.NScaling, KScaling: nw.KScaling, BgInput: nw.BgInput,
+		Threads: p.Simulation.Threads, Record: p.RecordSpikes(), TPresim: p.Simulation.TPresim,
+		TSim: p.Simulation.TSim, Repeats: repeats, CPU: sysinfo.CPUModel(), Cores: runtime.NumCPU(),
+		GoVersion: runtime.Version(),
+	}
+	fmt.Printf("benchmark: N scaling %g, K scaling %g, %s background, %d threads, %g ms warm-up + %g ms, recording %v, %d run(s)\n",
+		nw.NScaling, nw.KScaling, nw.BgInput, p.Simulation.Threads, p.Simulation.TPresim, p.Simulation.TSim, b.Record, repeats)
+	var builds, presims, sims, evps []float64
+	for r := 0; r < repeats; r++ {
+		t0 := time.Now()
+		m, err := microcircuit.Build(p)
+		if err != nil {
+			return nil, err
+		}
+		tb := time.Since(t0).Seconds()
+		t1 := time.Now()
+		if p.Simulation.TPresim > 0 {
+			if err := m.Simulate(ctx, p.Simulation.TPresim, false, nil); err != nil {
+				return nil, err
+			}
+		}
+		tp := time.Since(t1).Seconds()
+		s0, e0 := m.Counts()
+		t2 := time.Now()
+		if err := m.Simulate(ctx, p.Simulation.TSim, b.Record, nil); err != nil {
+			return nil, err
+		}
+		ts := time.Since(t2).Seconds()
+		s1, e1 := m.Counts()
+		b.Neurons, b.Synapses = m.Neurons(), m.Synapses
+		b.Spikes, b.Events = s1-s0, e1-e0
+		builds, presims, sims = append(builds, tb), append(presims, tp), append(sims, ts)
+		evps = append(evps, float64(e1-e0)/ts)
+		fmt.Printf("run %d: build %.2f s, presimulation %.2f s, simulation %.2f s (RTF %.3f), %d spikes, %.3g events/s\n",
+			r+1, tb, tp, ts, ts/(p.Simulation.TSim/1000), s1-s0, float64(e1-e0)/ts)
+		m = nil
+		runtime.GC()
+	}
+	b.BuildS, b.PresimS, b.SimS = median(builds), median(presims), median(sims)
+	b.RTF = b.SimS / (p.Simulation.TSim / 1000)
+	b.EventsPerS = median(evps)
+	b.BuildEach = builds
+	for _, s := range sims {
+		b.RTFs = append(b.RTFs, s/(p.Simulation.TSim/1000))
+	}
+	b.PeakRSS = sysinfo.PeakRSS()
+	fmt.Printf("\n%-22s %12s\n", "neurons", fmt.Sprint(b.Neurons))
+	fmt.Printf("%-22s %12s\n", "synapses", fmt.Sprint(b.Synapses))
+	fmt.Printf("%-22s %12.2f\n", "build (s)", b.BuildS)
+	fmt.Printf("%-22s %12.3f\n", "real-time factor", b.RTF)
+	fmt.Printf("%-22s %12.2f\n", "peak memory (GB)", float64(b.PeakRSS)/1e9)
+	fmt.Printf("%-22s %12d\n", "spikes", b.Spikes)
+	fmt.Printf("%-22s %12.3g\n", "synaptic events/s", b.EventsPerS)
+	fmt.Printf("%-22s %12s\n", "machine", fmt.Sprintf("%d cores, %s", b.Cores, b.CPU))
+	return b, nil
+}
+
+func median(x []float64) float64 {
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
