@@ -403,6 +403,12 @@ const checkEvery = 128
 // the subnormal range.
 const flushBelow = 1e-200
 
+// flushEvery is the period (steps) of the flush: short enough that a value
+// just above flushBelow cannot decay into the subnormal range (below 1e-308)
+// in between for time constants above a quarter of a step; with shorter
+// ones the simulation is only slower, not different.
+const flushEvery = 64
+
 // work runs worker k from step t0 to t1 and returns the step it stopped at.
 func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progress func(int64)) int64 {
 	for t := t0; t < t1; t++ {
@@ -444,6 +450,9 @@ func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progre
 // update advances worker k's neurons through step t.
 func (s *Sim) update(k int, t int64, par int64, record bool) {
 	s.applyQueue(&s.queues[k][int(t%int64(s.slots))])
+	if t%flushEvery == 0 {
+		s.flush(k)
+	}
 	spk := s.spk[k][par][:0]
 	bgOn := s.bgRNG != nil && t >= int64(s.net.BgDelay)
 	for _, seg := range s.segs[k] {
@@ -463,6 +472,21 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 		for _, i := range spk {
 			s.recSteps[k] = append(s.recSteps[k], int32(t))
 			s.recIDs[k] = append(s.recIDs[k], i)
+		}
+	}
+}
+
+// flush sets currents and potentials of worker k's neurons that decay
+// towards zero to zero before they become subnormal (subnormal arithmetic
+// is about 100 times slower); at these magnitudes they cannot change V or
+// any spike.
+func (s *Sim) flush(k int) {
+	lo, hi := s.lo[k], s.lo[k+1]
+	for _, x := range [][]float64{s.iex[lo:hi], s.iin[lo:hi], s.v[lo:hi]} {
+		for i, v := range x {
+			if math.Abs(v) < flushBelow {
+				x[i] = 0
+			}
 		}
 	}
 }
@@ -523,18 +547,6 @@ func (s *Sim) updateSegment(seg segment, i0 float64, bg []rand.PCG, rbEx, rbIn [
 			if c := drawPoisson(&bg[j], cdf); c > 0 {
 				ex += bgW * float64(c)
 			}
-		}
-		// Flush values that decay towards zero before they become
-		// subnormal (subnormal arithmetic is ~100 times slower); at
-		// these magnitudes they cannot change V or any spike.
-		if math.Abs(ex) < flushBelow {
-			ex = 0
-		}
-		if math.Abs(in) < flushBelow {
-			in = 0
-		}
-		if math.Abs(vj) < flushBelow {
-			vj = 0
 		}
 		iex[j], iin[j] = ex, in
 		if vj >= theta {

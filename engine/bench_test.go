@@ -1,0 +1,69 @@
+package engine
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+)
+
+// randomNet returns n neurons, each with k synapses to random targets,
+// delays 1..maxDelay steps, and a constant current that makes them fire at
+// a few spikes per second.
+func randomNet(n, k, maxDelay int, ie float64) *Network {
+	net := tiny(n, 0.1)
+	r := rand.New(rand.NewPCG(1, 2))
+	net.Weight64 = nil
+	for s := 0; s < n; s++ {
+		for j := 0; j < k; j++ {
+			d := 1 + r.IntN(maxDelay)
+			net.Syn = append(net.Syn, net.Pack(uint32(r.IntN(n)), d))
+			w := 20 + 5*r.NormFloat64()
+			if s%5 == 0 {
+				w = -4 * w
+			}
+			net.Weight32 = append(net.Weight32, float32(w))
+		}
+		net.SrcStart[s+1] = int64(len(net.Syn))
+		net.V0[s] = -65 + 15*r.Float64()
+		net.Ie[s] = ie
+	}
+	return net
+}
+
+// BenchmarkUpdate measures the neuron update: 20,000 neurons without
+// synapses, per neuron and step.
+func BenchmarkUpdate(b *testing.B) {
+	net := randomNet(20000, 0, 1, 380)
+	sim, err := New(net, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	steps := int64(b.N/20000 + 1)
+	if err := sim.Run(context.Background(), steps, false, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps*20000), "ns/neuron-step")
+}
+
+// BenchmarkDeliver measures spike delivery: 20,000 neurons with 1,000
+// synapses each, per synaptic event (the update is included).
+func BenchmarkDeliver(b *testing.B) {
+	net := randomNet(20000, 1000, 40, 500)
+	sim, err := New(net, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sim.Run(context.Background(), 200, false, nil); err != nil {
+		b.Fatal(err)
+	}
+	_, e0 := sim.Counts()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := sim.Run(context.Background(), 10, false, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_, e1 := sim.Counts()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(e1-e0), "ns/event")
+}
