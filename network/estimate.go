@@ -43,7 +43,7 @@ func EstimateBytes(p *params.Params, threads int) int64 {
 	neurons := float64(n) * 160
 	// Events in flight: a few per cent of the synapses at PD14 rates.
 	queues := syn * 8 * 0.02
-	const runtime = 60 << 20
+	const runtime = 100 << 20
 	total := syn*perSyn + chunkCounts*8 + groups + neurons + queues + runtime
 	return int64(total * 1.05)
 }

@@ -130,7 +130,10 @@ func flagName(err error) error {
 // checkMemory stops a run whose estimated memory exceeds what the machine
 // has available, naming the estimate and the largest scale that fits.
 func checkMemory(p *params.Params) error {
-	avail := sysinfo.AvailableMemory()
+	return checkMemoryWith(p, sysinfo.AvailableMemory())
+}
+
+func checkMemoryWith(p *params.Params, avail int64) error {
 	if avail == 0 {
 		return nil
 	}

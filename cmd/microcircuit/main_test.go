@@ -378,3 +378,16 @@ func TestValidateCommand(t *testing.T) {
 		t.Fatalf("statistics 1.5 times NEST's: %v, want exit status 1", err)
 	}
 }
+
+func TestMemoryCheck(t *testing.T) {
+	p := params.Default()
+	p.SetScale(1)
+	p.Simulation.Threads = 2
+	err := checkMemoryWith(&p, 1<<30)
+	if err == nil || !strings.Contains(err.Error(), "largest scale that fits is about 0.") {
+		t.Fatalf("full scale in 1 GiB: %v", err)
+	}
+	if err := checkMemoryWith(&p, 24<<30); err != nil {
+		t.Fatalf("full scale in 24 GiB: %v", err)
+	}
+}
