@@ -59,6 +59,18 @@ func Build(p *params.Params) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing simulation: %w", err)
 	}
+	m.sim.RecordSpikes(p.RecordSpikes())
+	if p.RecordVoltage() {
+		var ids []int
+		for k, n := range m.Sizes {
+			for j := 0; j < p.Simulation.VNeurons.Of(n); j++ {
+				ids = append(ids, m.FirstID[k]-1+j)
+			}
+		}
+		if err := m.sim.RecordVoltage(ids, params.Steps(p.Simulation.VInterval, m.h)); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -92,6 +104,7 @@ func (m *Model) Simulate(ctx context.Context, t float64, record bool, progress f
 	if math.Abs(float64(steps)*m.h-t) > 1e-9*t {
 		return fmt.Errorf("simulation time %v ms: must be a multiple of the resolution %v ms", t, m.h)
 	}
+	record = record && (m.Params.RecordSpikes() || m.Params.RecordVoltage())
 	if record && m.recFrom+m.recSteps != m.sim.Step() {
 		m.sim.ClearSpikes()
 		m.recFrom, m.recSteps = m.sim.Step(), 0
@@ -106,6 +119,21 @@ func (m *Model) Simulate(ctx context.Context, t float64, record bool, progress f
 		m.recSteps += m.sim.Step() - start
 	}
 	return err
+}
+
+// Voltages returns the recorded membrane potentials ordered by time, then
+// sender: neuron sender[i] (NEST node id) had v[i] mV at time[i] ms. Only
+// neurons chosen by the parameters (v_neurons per population, sampled every
+// v_interval_ms) are recorded, and only with "voltage" in the record list.
+func (m *Model) Voltages() (sender []int, time, v []float64) {
+	st, id, vals := m.sim.Voltages()
+	sender = make([]int, len(id))
+	time = make([]float64, len(id))
+	for i := range id {
+		sender[i] = int(id[i]) + 1
+		time[i] = float64(st[i]+1) * m.h
+	}
+	return sender, time, vals
 }
 
 // RecordedWindow returns the time window (ms) of the recorded spikes:

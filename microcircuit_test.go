@@ -162,3 +162,47 @@ func TestDCTransient(t *testing.T) {
 		t.Errorf("spikes in (650, 750] ms: %d with DC transient, %d without", on, off)
 	}
 }
+
+// TestVoltageRecordingKeepsSpikes checks that recording membrane potentials
+// does not change the spikes, and records what it should.
+func TestVoltageRecordingKeepsSpikes(t *testing.T) {
+	run := func(record []string) (*Model, []int, []float64) {
+		p := params.Default()
+		p.SetScale(0.05)
+		p.Network.BgInput = "poisson"
+		p.Simulation.Record = record
+		p.Simulation.VNeurons = 3
+		p.Simulation.VInterval = 0.5
+		m, err := Build(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Simulate(context.Background(), 100, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Simulate(context.Background(), 200, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		s, tm := m.Spikes()
+		return m, s, tm
+	}
+	_, s1, t1 := run([]string{"spikes"})
+	m, s2, t2 := run([]string{"spikes", "voltage"})
+	if len(s1) == 0 || len(s1) != len(s2) {
+		t.Fatalf("%d spikes without voltage recording, %d with", len(s1), len(s2))
+	}
+	for i := range s1 {
+		if s1[i] != s2[i] || t1[i] != t2[i] {
+			t.Fatalf("spike %d differs with voltage recording", i)
+		}
+	}
+	sender, times, v := m.Voltages()
+	if len(sender) != 8*3*400 {
+		t.Fatalf("%d samples, want 8 populations × 3 neurons × 400 times", len(sender))
+	}
+	for i := range sender {
+		if times[i] <= 100 || times[i] > 300 || v[i] < -100 || v[i] > -50 {
+			t.Fatalf("sample %d: node %d at %.1f ms, %.3f mV", i, sender[i], times[i], v[i])
+		}
+	}
+}

@@ -60,6 +60,15 @@ type Sim struct {
 	recSteps [][]int32  // per worker: recorded spike steps
 	recIDs   [][]uint32 // per worker: recorded spike neurons
 
+	// Membrane potential recording: worker k samples the neurons vIDs[k]
+	// after every step t with (t+1) % vEvery == 0.
+	vIDs     [][]uint32
+	vEvery   int64
+	vSteps   [][]int32
+	vNeur    [][]uint32
+	vVals    [][]float64
+	noSpikes bool // recording runs keep no spikes
+
 	// counts[k] are worker k's counters, padded against false sharing.
 	counts []counters
 
@@ -190,6 +199,10 @@ func New(net *Network, workers int) (*Sim, error) {
 	s.recSteps = make([][]int32, workers)
 	s.recIDs = make([][]uint32, workers)
 	s.counts = make([]counters, workers)
+	s.vIDs = make([][]uint32, workers)
+	s.vSteps = make([][]int32, workers)
+	s.vNeur = make([][]uint32, workers)
+	s.vVals = make([][]float64, workers)
 	s.bar.n = int32(workers)
 	return s, nil
 }
@@ -468,7 +481,15 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 	}
 	s.spk[k][par] = spk
 	s.counts[k].spikes += int64(len(spk))
-	if record && len(spk) > 0 {
+	if record && s.vEvery > 0 && (t+1)%s.vEvery == 0 {
+		el := s.net.Neuron.EL
+		for _, i := range s.vIDs[k] {
+			s.vSteps[k] = append(s.vSteps[k], int32(t))
+			s.vNeur[k] = append(s.vNeur[k], i)
+			s.vVals[k] = append(s.vVals[k], s.v[i]+el)
+		}
+	}
+	if record && !s.noSpikes && len(spk) > 0 {
 		for _, i := range spk {
 			s.recSteps[k] = append(s.recSteps[k], int32(t))
 			s.recIDs[k] = append(s.recIDs[k], i)
@@ -661,12 +682,68 @@ func (s *Sim) Spikes() (step []int32, id []uint32) {
 	return step, id
 }
 
-// ClearSpikes drops the recorded spikes.
+// ClearSpikes drops the recorded spikes and membrane potentials.
 func (s *Sim) ClearSpikes() {
 	for k := range s.recSteps {
 		s.recSteps[k] = s.recSteps[k][:0]
 		s.recIDs[k] = s.recIDs[k][:0]
+		s.vSteps[k] = s.vSteps[k][:0]
+		s.vNeur[k] = s.vNeur[k][:0]
+		s.vVals[k] = s.vVals[k][:0]
 	}
+}
+
+// RecordSpikes sets whether recording runs keep spikes (the default).
+func (s *Sim) RecordSpikes(on bool) { s.noSpikes = !on }
+
+// RecordVoltage makes recording runs sample the membrane potential of the
+// neurons ids (0-based) after every step whose end is a multiple of every
+// steps, as NEST's voltmeter does; every = 0 turns it off.
+func (s *Sim) RecordVoltage(ids []int, every int64) error {
+	if every < 0 {
+		return fmt.Errorf("voltage interval %d steps: must be >= 0", every)
+	}
+	s.vEvery = every
+	for k := range s.vIDs {
+		s.vIDs[k] = s.vIDs[k][:0]
+	}
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	for _, i := range slices.Compact(sorted) {
+		if i < 0 || i >= s.n {
+			return fmt.Errorf("voltage recording: neuron %d outside 0..%d", i, s.n-1)
+		}
+		k := s.owner(uint32(i))
+		s.vIDs[k] = append(s.vIDs[k], uint32(i))
+	}
+	return nil
+}
+
+// Voltages returns the recorded membrane potentials ordered by step, then
+// neuron: neuron id[i] (0-based) had v[i] mV at the end of step step[i]
+// (NEST time stamp (step+1)·resolution).
+func (s *Sim) Voltages() (step []int32, id []uint32, v []float64) {
+	for k := range s.vSteps {
+		step = append(step, s.vSteps[k]...)
+		id = append(id, s.vNeur[k]...)
+		v = append(v, s.vVals[k]...)
+	}
+	// Workers hold contiguous neuron ranges: order by step, then id.
+	idx := make([]int, len(step))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if step[a] != step[b] {
+			return int(step[a]) - int(step[b])
+		}
+		return int(id[a]) - int(id[b])
+	})
+	st2, id2, v2 := make([]int32, len(idx)), make([]uint32, len(idx)), make([]float64, len(idx))
+	for j, i := range idx {
+		st2[j], id2[j], v2[j] = step[i], id[i], v[i]
+	}
+	return st2, id2, v2
 }
 
 // V returns the membrane potential (mV) of neuron i.

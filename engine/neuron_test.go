@@ -204,3 +204,69 @@ func TestInputInStepOfCrossing(t *testing.T) {
 		t.Fatalf("V after refractoriness = %v, undisturbed %v: want the inhibitory input's effect", after, vRef[cross+21])
 	}
 }
+
+// TestVoltmeterClosedForm records the membrane potential of a neuron under
+// constant current and compares it with the closed-form solution between
+// spikes: V(t) = E_L + R·I_e + (V(t0) - E_L - R·I_e)·exp(-(t-t0)/tau_m).
+func TestVoltmeterClosedForm(t *testing.T) {
+	nr := params.Default().Network.Neuron
+	const h = 0.1
+	net := tiny(2, h)
+	net.Ie[0] = 300 // below rheobase: never fires
+	net.V0[0] = -70
+	net.Ie[1] = 450 // fires regularly
+	sim, err := New(net, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.RecordVoltage([]int{0, 1}, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Run(context.Background(), 3000, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	steps, ids, vs := sim.Voltages()
+	spikeSteps, _ := sim.Spikes()
+	if len(steps) != 2*600 {
+		t.Fatalf("%d samples, want 1200 (2 neurons, every 5 of 3000 steps)", len(steps))
+	}
+	R := nr.TauM / nr.Cm
+	ref := int32(math.Round(nr.TRef / h))
+	lastReset := func(step int32) int32 { // the step after which V left V_reset, or -1
+		last := int32(-1 << 30)
+		for _, s := range spikeSteps {
+			if s <= step {
+				last = s + ref
+			}
+		}
+		return last
+	}
+	checked := 0
+	for i := range steps {
+		if (steps[i]+1)%5 != 0 {
+			t.Fatalf("sample after step %d: not a multiple of the interval", steps[i])
+		}
+		tEnd := float64(steps[i]+1) * h
+		var want float64
+		switch ids[i] {
+		case 0:
+			want = nr.EL + R*300 + (-70-nr.EL-R*300)*math.Exp(-tEnd/nr.TauM)
+		case 1:
+			lr := lastReset(steps[i])
+			if lr < 0 {
+				want = nr.EL + R*450*(1-math.Exp(-tEnd/nr.TauM)) // from V0 = E_L
+			} else if steps[i] <= lr {
+				want = nr.VReset // refractory
+			} else {
+				want = nr.VReset + R*450*(1-math.Exp(-float64(steps[i]-lr)*h/nr.TauM))
+			}
+		}
+		if math.Abs(vs[i]-want) > 1e-9 {
+			t.Fatalf("neuron %d after step %d: V = %.12f, closed form %.12f", ids[i], steps[i], vs[i], want)
+		}
+		checked++
+	}
+	if checked != 1200 || len(spikeSteps) < 5 {
+		t.Fatalf("%d samples checked; neuron 1 fired %d times", checked, len(spikeSteps))
+	}
+}

@@ -41,6 +41,11 @@ type Simulation struct {
 	Threads int `yaml:"threads" json:"local_num_threads"`
 	// Record lists what is recorded: "spikes" or nothing.
 	Record []string `yaml:"record,flow" json:"rec_dev"`
+	// VInterval is the sampling interval of membrane potentials in ms.
+	VInterval float64 `yaml:"v_interval_ms" json:"rec_V_int"`
+	// VNeurons is the number of neurons per population whose membrane
+	// potential is recorded (the first ones of each population), or All.
+	VNeurons NeuronCount `yaml:"v_neurons" json:"V_neurons"`
 	// DataPath is the directory results are written to.
 	DataPath string `yaml:"data_path" json:"data_path"`
 }
@@ -107,6 +112,8 @@ func Default() Params {
 			Seed:       55,
 			Threads:    0,
 			Record:     []string{"spikes"},
+			VInterval:  1,
+			VNeurons:   10,
 			DataPath:   "data",
 		},
 		Network: Network{
@@ -170,14 +177,55 @@ func (p *Params) SetScale(s float64) {
 	p.Network.KScaling = s
 }
 
-// Recording reports whether spikes are recorded.
-func (p *Params) RecordSpikes() bool {
+// RecordSpikes reports whether spikes are recorded.
+func (p *Params) RecordSpikes() bool { return p.records("spikes") }
+
+// RecordVoltage reports whether membrane potentials are recorded.
+func (p *Params) RecordVoltage() bool { return p.records("voltage") }
+
+func (p *Params) records(what string) bool {
 	for _, r := range p.Simulation.Record {
-		if r == "spikes" {
+		if r == what {
 			return true
 		}
 	}
 	return false
+}
+
+// NeuronCount is a number of neurons per population, or All.
+type NeuronCount int
+
+// All means every neuron of a population.
+const All NeuronCount = -1
+
+// MarshalYAML writes All as "all".
+func (c NeuronCount) MarshalYAML() (any, error) {
+	if c == All {
+		return "all", nil
+	}
+	return int(c), nil
+}
+
+// UnmarshalYAML reads a number or "all".
+func (c *NeuronCount) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Value == "all" {
+		*c = All
+		return nil
+	}
+	var v int
+	if err := n.Decode(&v); err != nil || v < 0 {
+		return fmt.Errorf("line %d: v_neurons = %q: allowed are a number >= 0 or all", n.Line, n.Value)
+	}
+	*c = NeuronCount(v)
+	return nil
+}
+
+// Of returns the count for a population of size n.
+func (c NeuronCount) Of(n int) int {
+	if c == All || int(c) > n {
+		return n
+	}
+	return int(c)
 }
 
 // Validate checks every parameter and returns an error naming the first
@@ -212,9 +260,15 @@ func (p *Params) Validate() error {
 		return fmt.Errorf("threads = %d: must be >= 0 (0 = all cores)", s.Threads)
 	}
 	for _, r := range s.Record {
-		if r != "spikes" && r != "none" {
-			return fmt.Errorf("record = %q: allowed values are spikes, none", r)
+		if r != "spikes" && r != "voltage" && r != "none" {
+			return fmt.Errorf("record = %q: allowed values are spikes, voltage, none", r)
 		}
+	}
+	if !(s.VInterval > 0) || !onGrid(s.VInterval, s.Resolution) {
+		return fmt.Errorf("v_interval_ms = %v: must be a positive multiple of resolution_ms = %v", s.VInterval, s.Resolution)
+	}
+	if s.VNeurons < All {
+		return fmt.Errorf("v_neurons = %d: allowed are a number >= 0 or all", s.VNeurons)
 	}
 	if s.DataPath == "" {
 		return fmt.Errorf("data_path is empty: give a directory")

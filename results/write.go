@@ -28,6 +28,15 @@ func (p Populations) Total() int {
 // recorders are created after all neurons, one per population.
 func (p Populations) RecorderID(k int) int { return p.Total() + 1 + k }
 
+// VoltmeterID returns the NEST node id of population k's voltmeter: the
+// voltmeters are created after the spike recorders, if there are any.
+func (p Populations) VoltmeterID(k int, spikeRecorders bool) int {
+	if spikeRecorders {
+		return p.Total() + 1 + len(p.Sizes) + k
+	}
+	return p.Total() + 1 + k
+}
+
 // Of returns the population index of a node id, or -1.
 func (p Populations) Of(id int) int {
 	for k := len(p.FirstID) - 1; k >= 0; k-- {
@@ -86,8 +95,61 @@ func WriteSpikes(d *Dir, pops Populations, sender []int, time []float64, version
 	return nil
 }
 
-// WriteNodes writes population_nodeids.dat and nodes.json.
-func WriteNodes(d *Dir, pops Populations) error {
+// WriteVoltages writes one NEST ASCII voltmeter file per population,
+// voltmeter-<id>-0.dat with columns sender, time_ms, V_m, from samples
+// sorted by time.
+func WriteVoltages(d *Dir, pops Populations, spikeRecorders bool, sender []int, time, v []float64, version string) error {
+	files := make([]*os.File, len(pops.Sizes))
+	bufs := make([]*bufio.Writer, len(pops.Sizes))
+	defer func() {
+		for _, f := range files {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	for k := range pops.Sizes {
+		f, err := os.Create(d.File(fmt.Sprintf("voltmeter-%d-0.dat", pops.VoltmeterID(k, spikeRecorders))))
+		if err != nil {
+			return err
+		}
+		files[k] = f
+		bufs[k] = bufio.NewWriterSize(f, 1<<16)
+		fmt.Fprintf(bufs[k], "# NEST version: microcircuit %s\n# RecordingBackendASCII version: 2\nsender\ttime_ms\tV_m\n", version)
+	}
+	line := make([]byte, 0, 48)
+	for i, id := range sender {
+		k := pops.Of(id)
+		if k < 0 {
+			return fmt.Errorf("voltage of node %d outside every population", id)
+		}
+		line = strconv.AppendInt(line[:0], int64(id), 10)
+		line = append(line, '\t')
+		line = strconv.AppendFloat(line, time[i], 'f', 3, 64)
+		line = append(line, '\t')
+		line = strconv.AppendFloat(line, v[i], 'f', 6, 64)
+		line = append(line, '\n')
+		bufs[k].Write(line)
+	}
+	for k, b := range bufs {
+		if err := b.Flush(); err != nil {
+			return err
+		}
+		if err := files[k].Close(); err != nil {
+			return err
+		}
+		files[k] = nil
+	}
+	return nil
+}
+
+// WriteNodes writes population_nodeids.dat and nodes.json; voltmeters
+// tells whether voltmeter ids are listed and spikeRecorders whether the
+// spike recorders exist (and so come first).
+func WriteNodes(d *Dir, pops Populations) error { return WriteNodesWith(d, pops, true, false) }
+
+// WriteNodesWith is WriteNodes with the recording devices named.
+func WriteNodesWith(d *Dir, pops Populations, spikeRecorders, voltmeters bool) error {
 	f, err := os.Create(d.File("population_nodeids.dat"))
 	if err != nil {
 		return err
@@ -124,7 +186,12 @@ func WriteNodes(d *Dir, pops Populations) error {
 		nw.WriteString("]")
 	}
 	for k, name := range pops.Names {
-		fmt.Fprintf(nw, ", %q: [%d]", "spike_recorder_"+name, pops.RecorderID(k))
+		if spikeRecorders {
+			fmt.Fprintf(nw, ", %q: [%d]", "spike_recorder_"+name, pops.RecorderID(k))
+		}
+		if voltmeters {
+			fmt.Fprintf(nw, ", %q: [%d]", "voltmeter_"+name, pops.VoltmeterID(k, spikeRecorders))
+		}
 	}
 	nw.WriteString("}\n")
 	if err := nw.Flush(); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,8 @@ type paramFlags struct {
 	dcTransient bool
 	v0          string
 	record      string
+	vInterval   float64
+	vNeurons    string
 	dataPath    string
 }
 
@@ -48,7 +51,9 @@ func addParamFlags(cmd *cobra.Command, f *paramFlags) {
 	fl.BoolVar(&f.thalamic, "thalamic", false, "add the thalamic pulse input")
 	fl.BoolVar(&f.dcTransient, "dc-transient", false, "add the DC transient input")
 	fl.StringVar(&f.v0, "v0", d.Network.V0Type, "initial membrane potentials: optimized or original")
-	fl.StringVar(&f.record, "record", "spikes", "what to record: spikes or none")
+	fl.StringVar(&f.record, "record", "spikes", "what to record: spikes, voltage, both as spikes,voltage, or none")
+	fl.Float64Var(&f.vInterval, "v-interval", d.Simulation.VInterval, "membrane potential sampling interval in ms")
+	fl.StringVar(&f.vNeurons, "v-neurons", "10", "neurons per population whose membrane potential is recorded, or all")
 	fl.StringVar(&f.dataPath, "data-path", d.Simulation.DataPath, "directory for the results")
 }
 
@@ -88,13 +93,25 @@ func (f *paramFlags) resolveFrom(cmd *cobra.Command, p params.Params) (params.Pa
 	set("v0", func() { p.Network.V0Type = f.v0 })
 	set("data-path", func() { p.Simulation.DataPath = f.dataPath })
 	if ch("record") {
-		switch f.record {
-		case "spikes":
-			p.Simulation.Record = []string{"spikes"}
-		case "none", "":
-			p.Simulation.Record = []string{}
-		default:
-			return p, fmt.Errorf("--record = %q: allowed values are spikes, none", f.record)
+		p.Simulation.Record = []string{}
+		for _, r := range strings.Split(f.record, ",") {
+			switch r = strings.TrimSpace(r); r {
+			case "spikes", "voltage":
+				p.Simulation.Record = append(p.Simulation.Record, r)
+			case "none", "":
+			default:
+				return p, fmt.Errorf("--record = %q: allowed values are spikes, voltage, spikes,voltage, none", f.record)
+			}
+		}
+	}
+	set("v-interval", func() { p.Simulation.VInterval = f.vInterval })
+	if ch("v-neurons") {
+		if f.vNeurons == "all" {
+			p.Simulation.VNeurons = params.All
+		} else if k, err := strconv.Atoi(f.vNeurons); err == nil && k >= 0 {
+			p.Simulation.VNeurons = params.NeuronCount(k)
+		} else {
+			return p, fmt.Errorf("--v-neurons = %q: allowed are a number >= 0 or all", f.vNeurons)
 		}
 	}
 	if ch("threads") && f.threads < 1 {
@@ -114,6 +131,7 @@ var flagOf = map[string]string{
 	"n_scaling": "--scale/--n-scaling", "k_scaling": "--scale/--k-scaling",
 	"t_presim_ms": "--t-presim", "t_sim_ms": "--t-sim", "resolution_ms": "--resolution",
 	"bg_input": "--bg", "v0_type": "--v0", "threads": "--threads", "data_path": "--data-path",
+	"v_interval_ms": "--v-interval", "v_neurons": "--v-neurons", "record": "--record",
 }
 
 // flagName adds the flag that sets the parameter a validation error names.

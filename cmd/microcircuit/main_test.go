@@ -50,7 +50,7 @@ func TestBadInputNamesParameter(t *testing.T) {
 		{[]string{"--resolution", "0"}, []string{"resolution_ms", "> 0"}},
 		{[]string{"--bg", "noise"}, []string{"bg_input", "noise", "dc, poisson"}},
 		{[]string{"--v0", "random"}, []string{"v0_type", "random", "optimized, original"}},
-		{[]string{"--record", "voltage"}, []string{"--record", "voltage", "spikes, none"}},
+		{[]string{"--record", "volts"}, []string{"--record", "volts", "spikes, voltage"}},
 		{[]string{"--threads", "0"}, []string{"--threads", ">= 1"}},
 		{[]string{"--config", badYAML}, []string{"n_scalin", "not found"}},
 		{[]string{"--config", wrongType}, []string{"simulation.t_sim_ms", "long"}},
@@ -389,5 +389,28 @@ func TestMemoryCheck(t *testing.T) {
 	}
 	if err := checkMemoryWith(&p, 24<<30); err != nil {
 		t.Fatalf("full scale in 24 GiB: %v", err)
+	}
+}
+
+func TestVoltmeterFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	args := append(small(dir), "--record", "spikes,voltage", "--v-neurons", "2", "--v-interval", "2")
+	if err := execute(args...); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "voltmeter-*-0.dat"))
+	if len(files) != 8 {
+		t.Fatalf("%d voltmeter files, want 8", len(files))
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if lines[2] != "sender\ttime_ms\tV_m" || len(lines) != 3+2*100 {
+			t.Fatalf("%s: header %q, %d lines (want 3 + 2 neurons × 100 samples)", f, lines[2], len(lines))
+		}
+	}
+	if err := execute(append(small(filepath.Join(t.TempDir(), "x")), "--v-neurons", "some")...); err == nil ||
+		!strings.Contains(err.Error(), "--v-neurons") {
+		t.Fatalf("--v-neurons some: %v", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/pd14/microcircuit"
 	"github.com/pd14/microcircuit/internal/sysinfo"
+	"github.com/pd14/microcircuit/network"
 	"github.com/pd14/microcircuit/params"
 	"github.com/pd14/microcircuit/plots"
 	"github.com/pd14/microcircuit/results"
@@ -120,6 +121,11 @@ func run(ctx context.Context, p *params.Params, overwrite, noPlots bool, out, er
 	for _, w := range p.Warnings() {
 		fmt.Fprintln(errw, "warning:", w)
 	}
+	if p.RecordVoltage() {
+		if err := voltageEstimate(p, out); err != nil {
+			return err
+		}
+	}
 	tStart := time.Now()
 	m, err := microcircuit.Build(p)
 	if err != nil {
@@ -191,6 +197,12 @@ func run(ctx context.Context, p *params.Params, overwrite, noPlots bool, out, er
 	if err := writeResults(dir, p, pops, sender, times, &sum, record); err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
+	if p.RecordVoltage() {
+		vs, vt, vv := m.Voltages()
+		if err := results.WriteVoltages(dir, pops, record, vs, vt, vv, microcircuit.Version); err != nil {
+			return fmt.Errorf("writing membrane potentials: %w", err)
+		}
+	}
 	if record && t1 > t0 {
 		if err := writeRates(dir, m.Rates()); err != nil {
 			return fmt.Errorf("writing rates: %w", err)
@@ -221,7 +233,7 @@ func writeResults(dir *results.Dir, p *params.Params, pops results.Populations, 
 			return err
 		}
 	}
-	if err := results.WriteNodes(dir, pops); err != nil {
+	if err := results.WriteNodesWith(dir, pops, record, p.RecordVoltage()); err != nil {
 		return err
 	}
 	files := map[string]any{
@@ -325,4 +337,22 @@ func drawRun(dir *results.Dir, p *params.Params, pops results.Populations, sende
 		return err
 	}
 	return plots.BoxPlot(dir.File("box_plot.png"), pops.Names, rates)
+}
+
+// voltageEstimate prints how much memory and disk the membrane potential
+// recording takes, and refuses it if the memory is not there.
+func voltageEstimate(p *params.Params, out io.Writer) error {
+	neurons := 0
+	for _, n := range p.Network.NumNeurons() {
+		neurons += p.Simulation.VNeurons.Of(n)
+	}
+	samples := float64(neurons) * math.Floor(p.Simulation.TSim/p.Simulation.VInterval+1e-9)
+	mem, disk := samples*16, samples*26
+	fmt.Fprintf(out, "voltage:       %d neurons every %g ms: %.3g samples, about %.0f MB in memory, %.0f MB on disk\n",
+		neurons, p.Simulation.VInterval, samples, mem/1e6, disk/1e6)
+	if avail := sysinfo.AvailableMemory(); avail > 0 && int64(mem)+network.EstimateBytes(p, p.Simulation.Threads) > avail {
+		return fmt.Errorf("recording the membrane potential of %d neurons needs about %.1f GB more memory than is available; lower --v-neurons or raise --v-interval",
+			neurons, (mem+float64(network.EstimateBytes(p, p.Simulation.Threads))-float64(avail))/1e9)
+	}
+	return nil
 }
