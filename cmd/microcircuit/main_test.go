@@ -197,6 +197,16 @@ func TestSummaryAndFiles(t *testing.T) {
 			t.Errorf("summary.json times_s lacks %q", k)
 		}
 	}
+	var meta map[string]any
+	mb, _ := os.ReadFile(filepath.Join(dir, "metadata.json"))
+	if err := json.Unmarshal(mb, &meta); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"version", "go_version", "modules", "cpu", "cores", "command_line"} {
+		if meta[k] == nil || meta[k] == "" {
+			t.Errorf("metadata.json lacks %q", k)
+		}
+	}
 	// The spike count and rates agree with the files.
 	files := readAll(t, dir)
 	lines := 0
@@ -211,7 +221,7 @@ func TestSummaryAndFiles(t *testing.T) {
 		t.Errorf("summary spikes %v, files hold %d", raw["spikes"], lines)
 	}
 	for _, name := range []string{"population_nodeids.dat", "nodes.json", "sim_dict.json", "net_dict.json", "stim_dict.json",
-		"raster_plot.png", "box_plot.png"} {
+		"raster_plot.png", "box_plot.png", "metadata.json"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("missing %s", name)
 		}

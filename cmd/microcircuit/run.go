@@ -98,6 +98,7 @@ type Summary struct {
 	SimulatedMS  float64            `json:"simulated_ms"`
 	RecordedFrom float64            `json:"recorded_from_ms"`
 	RecordedTo   float64            `json:"recorded_to_ms"`
+	started      time.Time
 }
 
 // run executes the whole protocol: build, warm-up, recorded phase, output.
@@ -185,6 +186,7 @@ func run(ctx context.Context, p *params.Params, overwrite, noPlots bool, out, er
 		SimulatedMS:  m.Time(),
 		RecordedFrom: t0,
 		RecordedTo:   t1,
+		started:      tStart,
 	}
 	if !record {
 		sum.Rates = nil
@@ -241,6 +243,7 @@ func writeResults(dir *results.Dir, p *params.Params, pops results.Populations, 
 		"net_dict.json":  netDict(p),
 		"stim_dict.json": p.Stimulus,
 		"summary.json":   sum,
+		"metadata.json":  results.NewMetadata(microcircuit.Version, sum.started),
 	}
 	for name, v := range files {
 		if err := results.WriteJSON(dir, name, v); err != nil {
