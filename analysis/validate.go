@@ -65,7 +65,13 @@ type Row struct {
 	// Bound is the acceptance bound; Pass is Distance <= Bound.
 	Bound float64 `json:"bound"`
 	Pass  bool    `json:"pass"`
+	// Note explains a verdict without a distance.
+	Note string `json:"note,omitempty"`
 }
+
+// minCompare is the number of values below which a sample that cannot be
+// compared (the other side is empty) does not count as a difference.
+const minCompare = 10
 
 // Report is the result of a validation.
 type Report struct {
@@ -125,36 +131,37 @@ func Validate(m *Metrics, ref *Reference) (*Report, error) {
 				row.RefMax = maxOf(pair)
 			}
 			// The sampling floor: with few reference sets the spread of
-			// their distances is itself poorly known.
-			refSize := 0
+			// their distances is itself poorly known. Empty reference sets
+			// (e.g. no neuron with three spikes) do not count.
+			refSize, nonEmpty := 0, 0
 			for _, r := range refs {
-				refSize += len(DropNaN(r))
+				if n := len(DropNaN(r)); n > 0 {
+					refSize += n
+					nonEmpty++
+				}
 			}
-			row.Critical = KSCritical(len(DropNaN(ours)), refSize/len(refs))
+			oursN := len(DropNaN(ours))
+			row.Critical = math.NaN()
+			if nonEmpty > 0 {
+				row.Critical = KSCritical(oursN, refSize/nonEmpty)
+			}
 			row.Bound = maxOf([]float64{row.RefMax, row.RefMean + 3*row.RefSD, row.Critical})
 			row.Pass = row.Distance <= row.Bound
 			if math.IsNaN(row.Distance) {
-				// Both samples empty (e.g. no CVs in a silent population)
-				// is agreement; one empty is not.
-				row.Pass = allEmpty(ours, refs)
+				// Nothing to compare: agreement if both sides have (almost)
+				// no values, a failure if one side has plenty.
+				refMean := 0.0
+				if len(refs) > 0 {
+					refMean = float64(refSize) / float64(len(refs))
+				}
+				row.Pass = oursN < minCompare && refMean < minCompare
+				row.Note = fmt.Sprintf("too few values to compare: %d here, %.1f per reference set", oursN, refMean)
 			}
 			rep.Pass = rep.Pass && row.Pass
 			rep.Rows = append(rep.Rows, row)
 		}
 	}
 	return rep, nil
-}
-
-func allEmpty(ours []float64, refs [][]float64) bool {
-	if len(DropNaN(ours)) > 0 {
-		return false
-	}
-	for _, r := range refs {
-		if len(DropNaN(r)) > 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func indexOf(s []string, v string) int {

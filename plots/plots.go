@@ -220,17 +220,7 @@ func Distributions(path string, names []string, metrics []string, labels []strin
 			plots[r][c] = p
 		}
 	}
-	img := vgimg.NewWith(vgimg.UseWH(vg.Length(cols)*3*vg.Inch, vg.Length(rows)*1.3*vg.Inch), vgimg.UseDPI(150))
-	dc := draw.New(img)
-	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
-		PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(2)}
-	canvases := plot.Align(plots, t, dc)
-	for r := range plots {
-		for c := range plots[r] {
-			plots[r][c].Draw(canvases[r][c])
-		}
-	}
-	return writePNG(img, path)
+	return tile(path, plots, 3*vg.Inch, 1.3*vg.Inch)
 }
 
 func finite(x []float64) []float64 {
@@ -312,4 +302,107 @@ func writePNG(img *vgimg.Canvas, path string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// seedColor returns a colour for data set i of an ensemble.
+func seedColor(i int) color.Color {
+	palette := []color.RGBA{
+		{0x1f, 0x77, 0xb4, 0xff}, {0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}, {0xd6, 0x27, 0x28, 0xff},
+		{0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff}, {0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff},
+	}
+	return palette[i%len(palette)]
+}
+
+// Ensemble draws, for every population (rows) and metric (columns), the
+// distribution of each data set of an ensemble as a line.
+func Ensemble(path string, names, metrics, labels []string, sets []map[string][][]float64) error {
+	rows, cols := len(names), len(metrics)
+	plots := make([][]*plot.Plot, rows)
+	for r := range plots {
+		plots[r] = make([]*plot.Plot, cols)
+		for c, metric := range metrics {
+			p := plot.New()
+			var all []float64
+			for _, set := range sets {
+				all = append(all, finite(set[metric][r])...)
+			}
+			lo, hi := rangeOf(all)
+			if hi > lo {
+				for i, set := range sets {
+					vals := finite(set[metric][r])
+					if len(vals) == 0 {
+						continue
+					}
+					h, err := histogram(vals, lo, hi, 30)
+					if err != nil {
+						return err
+					}
+					line, err := plotter.NewLine(stepXYs(h))
+					if err != nil {
+						return err
+					}
+					line.Color = seedColor(i)
+					p.Add(line)
+				}
+			}
+			if r == 0 {
+				p.Title.Text = labels[c]
+			}
+			if c == 0 {
+				p.Y.Label.Text = names[r]
+			}
+			plots[r][c] = p
+		}
+	}
+	return tile(path, plots, 3*vg.Inch, 1.3*vg.Inch)
+}
+
+// KSDistances draws, per metric, the KS distances between the pairs of an
+// ensemble's data sets for each population.
+func KSDistances(path string, names, labels []string, dist [][][]float64) error {
+	plots := [][]*plot.Plot{make([]*plot.Plot, len(labels))}
+	for c, label := range labels {
+		p := plot.New()
+		p.Title.Text = label
+		p.Y.Label.Text = "KS distance"
+		var ticks []plot.Tick
+		for r, name := range names {
+			var xy plotter.XYs
+			for j, d := range dist[c][r] {
+				if !math.IsNaN(d) {
+					xy = append(xy, plotter.XY{X: float64(r) + 0.3*(float64(j)/float64(max(1, len(dist[c][r])))-0.5), Y: d})
+				}
+			}
+			if len(xy) > 0 {
+				s, err := plotter.NewScatter(xy)
+				if err != nil {
+					return err
+				}
+				s.GlyphStyle = draw.GlyphStyle{Color: popColor(r), Radius: vg.Points(2), Shape: draw.CircleGlyph{}}
+				p.Add(s)
+			}
+			ticks = append(ticks, plot.Tick{Value: float64(r), Label: name})
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+		p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5
+		p.Y.Min = 0
+		plots[0][c] = p
+	}
+	return tile(path, plots, 3.5*vg.Inch, 3*vg.Inch)
+}
+
+// tile draws a grid of plots, each w × h, into a PNG at 150 dpi.
+func tile(path string, plots [][]*plot.Plot, w, h vg.Length) error {
+	rows, cols := len(plots), len(plots[0])
+	img := vgimg.NewWith(vgimg.UseWH(vg.Length(cols)*w, vg.Length(rows)*h), vgimg.UseDPI(150))
+	dc := draw.New(img)
+	t := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
+		PadTop: vg.Points(2), PadBottom: vg.Points(2), PadLeft: vg.Points(2), PadRight: vg.Points(2)}
+	canvases := plot.Align(plots, t, dc)
+	for r := range plots {
+		for c := range plots[r] {
+			plots[r][c].Draw(canvases[r][c])
+		}
+	}
+	return writePNG(img, path)
 }

@@ -263,7 +263,11 @@ func printReport(w io.Writer, rep *analysis.Report) {
 		if !r.Pass {
 			v = "FAIL"
 		}
-		fmt.Fprintf(w, "%-6s %-10s %9.4f %9.4f ± %6.4f %9.4f %9.4f  %s\n", r.Pop, r.Metric, r.Distance, r.RefMean, r.RefSD, r.RefMax, r.Bound, v)
+		fmt.Fprintf(w, "%-6s %-10s %9.4f %9.4f ± %6.4f %9.4f %9.4f  %s", r.Pop, r.Metric, r.Distance, r.RefMean, r.RefSD, r.RefMax, r.Bound, v)
+		if r.Note != "" {
+			fmt.Fprintf(w, " (%s)", r.Note)
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
 }
@@ -285,7 +289,7 @@ func jsonSafe(rep *analysis.Report) map[string]any {
 		rows = append(rows, map[string]any{
 			"population": r.Pop, "metric": r.Metric, "distance": num(r.Distance), "distances": ds,
 			"ref_mean": num(r.RefMean), "ref_sd": num(r.RefSD), "ref_max": num(r.RefMax),
-			"ks_critical": num(r.Critical), "bound": num(r.Bound), "pass": r.Pass,
+			"ks_critical": num(r.Critical), "bound": num(r.Bound), "pass": r.Pass, "note": r.Note,
 		})
 	}
 	return map[string]any{"reference_sets": rep.Reference, "bound_rule": rep.Rule, "rows": rows, "pass": rep.Pass}

@@ -29,7 +29,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), configCmd(), replayCmd(), analyzeCmd(), validateCmd(), benchCmd())
+	root.AddCommand(runCmd(), configCmd(), replayCmd(), analyzeCmd(), validateCmd(), benchCmd(), ensembleCmd())
 	return root
 }
 

@@ -424,3 +424,56 @@ func TestVoltmeterFiles(t *testing.T) {
 		t.Fatalf("--v-neurons some: %v", err)
 	}
 }
+
+func TestEnsembleAndResume(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "ens")
+	args := []string{"ensemble", "--seeds", "2", "--scale", "0.05", "--bg", "poisson", "--t-presim", "100", "--t-sim", "300",
+		"--data-path", root, "--cc-neurons", "10"}
+	if err := execute(args...); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"rate_ks_distances.json", "spike_cvs_ks_distances.json", "spike_ccs_ks_distances.json",
+		"ensemble.png", "ks_distances.png", "seed55/rates.json", "seed56/spike_ccs.json"} {
+		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	var ks struct {
+		Pairs     [][2]string          `json:"pairs"`
+		Distances map[string][]float64 `json:"distances"`
+	}
+	b, _ := os.ReadFile(filepath.Join(root, "rate_ks_distances.json"))
+	if err := json.Unmarshal(b, &ks); err != nil || len(ks.Pairs) != 1 || len(ks.Distances["L4E"]) != 1 {
+		t.Fatalf("rate_ks_distances.json: %+v, %v", ks, err)
+	}
+	if d := ks.Distances["L4E"][0]; !(d > 0 && d < 0.5) {
+		t.Fatalf("L4E rate distance between seeds %v", d)
+	}
+	// Resuming runs nothing again: the seed directories stay as they are.
+	st, _ := os.Stat(filepath.Join(root, "seed55", "summary.json"))
+	if err := execute(args...); err != nil {
+		t.Fatal(err)
+	}
+	st2, _ := os.Stat(filepath.Join(root, "seed55", "summary.json"))
+	if !st.ModTime().Equal(st2.ModTime()) {
+		t.Fatal("a complete seed was run again")
+	}
+	// A third seed is added to the ensemble without redoing the others.
+	if err := execute(append(args[:2], append([]string{"3"}, args[3:]...)...)...); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(filepath.Join(root, "rate_ks_distances.json"))
+	json.Unmarshal(b, &ks)
+	if len(ks.Pairs) != 3 {
+		t.Fatalf("%d pairs for 3 seeds", len(ks.Pairs))
+	}
+	// The ensemble serves as a reference for validate.
+	out := t.TempDir()
+	err := execute("validate", filepath.Join(root, "seed55"), "--reference", root, "--out", out)
+	if err != nil {
+		t.Fatalf("validate a member against its ensemble: %v", err)
+	}
+	if err := execute("ensemble", "--seed-list", "1,1"); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Fatalf("--seed-list 1,1: %v", err)
+	}
+}
