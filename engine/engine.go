@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -21,10 +22,10 @@ type Sim struct {
 	prop Propagators
 
 	theta, vReset float64 // relative to E_L
-	refSteps      int32
+	refSteps      float64
 
 	v, iex, iin, ie []float64
-	refr            []int32
+	refr            []float64 // refractory steps left (whole numbers)
 
 	slots int // queue ring length in steps (max delay + 1)
 	// queues[k][t % slots] holds the synaptic events that reach worker k's
@@ -74,6 +75,10 @@ type Sim struct {
 
 	stop atomic.Bool
 	bar  barrier
+
+	scalar bool           // use the scalar neuron update only
+	kc     []kernelConsts // per worker: the vector kernel's constants
+	mask   [][]uint8      // per worker: spike bits of the vector kernel
 }
 
 type segment struct {
@@ -134,12 +139,12 @@ func New(net *Network, workers int) (*Sim, error) {
 		prop:     NewPropagators(net.Neuron, net.Resolution),
 		theta:    net.Neuron.VTh - net.Neuron.EL,
 		vReset:   net.Neuron.VReset - net.Neuron.EL,
-		refSteps: int32(math.Round(net.Neuron.TRef / net.Resolution)),
+		refSteps: math.Round(net.Neuron.TRef / net.Resolution),
 		v:        make([]float64, n),
 		iex:      make([]float64, n),
 		iin:      make([]float64, n),
 		ie:       net.Ie,
-		refr:     make([]int32, n),
+		refr:     make([]float64, n),
 		target:   net.Syn,
 		w16:      net.Weight16,
 		w32:      net.Weight32,
@@ -167,6 +172,11 @@ func New(net *Network, workers int) (*Sim, error) {
 	// The synapse array now holds plain targets: the network is spent.
 	net.Syn, net.Weight16, net.Weight32, net.Weight64 = nil, nil, nil, nil
 
+	s.kc = make([]kernelConsts, workers)
+	s.mask = make([][]uint8, workers)
+	for k := range s.mask {
+		s.mask[k] = make([]uint8, (s.lo[k+1]-s.lo[k])/4+1)
+	}
 	s.segs = make([][]segment, workers)
 	h := net.Resolution
 	for k := 0; k < workers; k++ {
@@ -477,7 +487,7 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 		if bgOn && seg.bgCDF != nil {
 			bg = s.bgRNG[seg.lo:seg.hi]
 		}
-		spk = s.updateSegment(seg, i0, bg, s.arrEx[seg.lo:seg.hi], s.arrIn[seg.lo:seg.hi], spk)
+		spk = s.updateSegment(k, seg, i0, bg, s.arrEx[seg.lo:seg.hi], s.arrIn[seg.lo:seg.hi], spk)
 	}
 	s.spk[k][par] = spk
 	s.counts[k].spikes += int64(len(spk))
@@ -540,18 +550,64 @@ func (s *Sim) applyQueue(q *queue) {
 	q.tgt = q.tgt[:0]
 }
 
+// kernelConsts are the constants of the neuron update, each replicated for
+// the four lanes of the vector kernel.
+type kernelConsts [11][4]float64
+
 // updateSegment advances the neurons of seg by one step (SPEC §3) and
 // appends those that spike to spk. bg, if not nil, holds the neurons'
-// background random streams.
-func (s *Sim) updateSegment(seg segment, i0 float64, bg []rand.PCG, rbEx, rbIn []float64, spk []uint32) []uint32 {
-	p := s.prop
+// background random streams: their Poisson input joins this step's arrivals.
+func (s *Sim) updateSegment(k int, seg segment, i0 float64, bg []rand.PCG, arrEx, arrIn []float64, spk []uint32) []uint32 {
 	lo, hi := seg.lo, seg.hi
+	if bg != nil {
+		cdf, bgW := seg.bgCDF, s.net.BgWeight
+		arr := arrEx[:len(bg)]
+		for j := range bg {
+			if c := drawPoisson(&bg[j], cdf); c > 0 {
+				arr[j] += bgW * float64(c)
+			}
+		}
+	}
+	n4 := 0
+	if haveKernel && !s.scalar {
+		n4 = (hi - lo) &^ 3
+	}
+	if n4 > 0 {
+		c := s.consts(k, i0)
+		mask := s.mask[k][:n4/4]
+		updateAVX2(&s.v[lo], &s.iex[lo], &s.iin[lo], &s.ie[lo], &arrEx[0], &arrIn[0], &s.refr[lo], &mask[0], n4, c)
+		for b, m := range mask {
+			for m != 0 {
+				bit := bits.TrailingZeros8(m)
+				spk = append(spk, uint32(lo+4*b+bit))
+				m &= m - 1
+			}
+		}
+	}
+	return s.updateScalar(lo+n4, hi, i0, arrEx[n4:], arrIn[n4:], spk)
+}
+
+// consts returns worker k's kernel constants for a step with current i0.
+func (s *Sim) consts(k int, i0 float64) *kernelConsts {
+	p := s.prop
+	vals := [11]float64{p.P22, p.P21ex, p.P21in, p.P20, p.P11ex, p.P11in, s.theta, s.vReset, s.refSteps, 1, i0}
+	for i, v := range vals {
+		s.kc[k][i] = [4]float64{v, v, v, v}
+	}
+	return &s.kc[k]
+}
+
+// updateScalar advances neurons lo..hi-1 by one step, one at a time.
+func (s *Sim) updateScalar(lo, hi int, i0 float64, arrEx, arrIn []float64, spk []uint32) []uint32 {
+	if lo >= hi {
+		return spk
+	}
+	p := s.prop
 	v, iex, iin := s.v[lo:hi], s.iex[lo:hi], s.iin[lo:hi]
 	ie, refr := s.ie[lo:hi], s.refr[lo:hi]
 	m := len(v)
-	_, _, _, _, _, _ = iex[m-1], iin[m-1], ie[m-1], refr[m-1], rbEx[m-1], rbIn[m-1]
+	_, _, _, _, _, _ = iex[m-1], iin[m-1], ie[m-1], refr[m-1], arrEx[m-1], arrIn[m-1]
 	theta, vReset, refSteps := s.theta, s.vReset, s.refSteps
-	cdf, bgW := seg.bgCDF, s.net.BgWeight
 	for j := 0; j < m; j++ {
 		vj := v[j]
 		if refr[j] == 0 {
@@ -561,15 +617,9 @@ func (s *Sim) updateSegment(seg segment, i0 float64, bg []rand.PCG, rbEx, rbIn [
 		} else {
 			refr[j]--
 		}
-		ex := float64(iex[j]*p.P11ex) + rbEx[j]
-		in := float64(iin[j]*p.P11in) + rbIn[j]
-		rbEx[j], rbIn[j] = 0, 0
-		if bg != nil {
-			if c := drawPoisson(&bg[j], cdf); c > 0 {
-				ex += bgW * float64(c)
-			}
-		}
-		iex[j], iin[j] = ex, in
+		iex[j] = float64(iex[j]*p.P11ex) + arrEx[j]
+		iin[j] = float64(iin[j]*p.P11in) + arrIn[j]
+		arrEx[j], arrIn[j] = 0, 0
 		if vj >= theta {
 			refr[j] = refSteps
 			vj = vReset

@@ -270,3 +270,43 @@ func TestVoltmeterClosedForm(t *testing.T) {
 		t.Fatalf("%d samples checked; neuron 1 fired %d times", checked, len(spikeSteps))
 	}
 }
+
+// TestVectorKernelMatchesScalar runs one network with the vector neuron
+// update and with the scalar one: every membrane potential, current and
+// spike must agree to the bit.
+func TestVectorKernelMatchesScalar(t *testing.T) {
+	if !haveKernel {
+		t.Skip("no vector kernel on this machine")
+	}
+	run := func(scalar bool) (*Sim, []int32, []uint32) {
+		net := randomNet(1003, 200, 30, 390) // 1003: a remainder for the scalar tail
+		for i := range net.Ie {
+			net.Ie[i] = 360 + float64(i%50)
+		}
+		sim, err := New(net, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim.scalar = scalar
+		if err := sim.Run(context.Background(), 3000, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		st, id := sim.Spikes()
+		return sim, st, id
+	}
+	a, sa, ia := run(false)
+	b, sb, ib := run(true)
+	if len(sa) < 1000 || len(sa) != len(sb) {
+		t.Fatalf("%d spikes with the vector kernel, %d with the scalar update", len(sa), len(sb))
+	}
+	for i := range sa {
+		if sa[i] != sb[i] || ia[i] != ib[i] {
+			t.Fatalf("spike %d differs", i)
+		}
+	}
+	for i := range a.v {
+		if a.v[i] != b.v[i] || a.iex[i] != b.iex[i] || a.iin[i] != b.iin[i] || a.refr[i] != b.refr[i] {
+			t.Fatalf("neuron %d: state differs between vector and scalar update", i)
+		}
+	}
+}

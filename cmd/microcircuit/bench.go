@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"syscall"
 	"time"
@@ -154,7 +155,8 @@ func bench(ctx context.Context, p *params.Params, repeats int) (*Bench, error) {
 		fmt.Printf("run %d: build %.2f s, presimulation %.2f s, simulation %.2f s (RTF %.3f), %d spikes, %.3g events/s\n",
 			r+1, tb, tp, ts, ts/(p.Simulation.TSim/1000), s1-s0, float64(e1-e0)/ts)
 		m = nil
-		runtime.GC()
+		debug.FreeOSMemory() // the next build starts from a clean heap
+
 	}
 	b.BuildS, b.PresimS, b.SimS = median(builds), median(presims), median(sims)
 	b.RTF = b.SimS / (p.Simulation.TSim / 1000)
