@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/pd14/microcircuit/internal/half"
 )
 
 // randomNet returns n neurons, each with k synapses to random targets,
@@ -21,7 +23,7 @@ func randomNet(n, k, maxDelay int, ie float64) *Network {
 			if s%5 == 0 {
 				w = -4 * w
 			}
-			net.Weight32 = append(net.Weight32, float32(w))
+			net.Weight16 = append(net.Weight16, half.FromFloat32(float32(w)))
 		}
 		net.SrcStart[s+1] = int64(len(net.Syn))
 		net.V0[s] = -65 + 15*r.Float64()

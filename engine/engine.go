@@ -668,6 +668,16 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 		tg := s.target[start:end]
 		s.counts[k].events += int64(len(tg))
 		at := q.extend(len(tg), s.w64 != nil)
+		if s.w16 != nil && mult == 1 && haveKernel && !s.scalar && len(tg) >= 8 {
+			n8 := len(tg) &^ 7
+			copyEvents(&q.tgt[at], &q.w32[at], &tg[0], &s.w16[start], n8)
+			copy(q.tgt[at+n8:], tg[n8:])
+			for j, h := range s.w16[start+int64(n8) : end] {
+				q.w32[at+n8+j] = half.ToFloat32(h)
+			}
+			start = end
+			continue
+		}
 		copy(q.tgt[at:], tg)
 		switch {
 		case s.w16 != nil:

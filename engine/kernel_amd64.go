@@ -2,8 +2,14 @@ package engine
 
 import "golang.org/x/sys/cpu"
 
-// haveKernel reports whether the vector neuron update can run here.
-var haveKernel = cpu.X86.HasAVX2
+// haveKernel reports whether the vector kernels can run here: AVX2 for the
+// neuron update, F16C for converting half-precision weights.
+var haveKernel = cpu.X86.HasAVX2 && hasF16C()
+
+func hasF16C() bool {
+	_, _, ecx, _ := cpuid(1, 0)
+	return ecx&(1<<29) != 0
+}
 
 // updateAVX2 advances n neurons (a multiple of 4) by one step exactly as
 // updateScalar does, four at a time, and sets mask[j/4] bit j%4 for every
@@ -11,3 +17,12 @@ var haveKernel = cpu.X86.HasAVX2
 //
 //go:noescape
 func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts)
+
+// copyEvents copies n targets (a multiple of 8) and converts their n
+// half-precision weights to float32, exactly as half.ToFloat32 does for the
+// normal numbers the weights are.
+//
+//go:noescape
+func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int)
+
+func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)

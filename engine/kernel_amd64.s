@@ -82,3 +82,39 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int)
+TEXT ·copyEvents(SB), NOSPLIT, $0-40
+	MOVQ dstT+0(FP), DI
+	MOVQ dstW+8(FP), R8
+	MOVQ srcT+16(FP), SI
+	MOVQ srcW+24(FP), R9
+	MOVQ n+32(FP), CX
+	XORQ AX, AX
+
+copyloop:
+	CMPQ       AX, CX
+	JGE        copydone
+	PREFETCHT0 512(SI)(AX*4)
+	PREFETCHT0 256(R9)(AX*2)
+	VMOVDQU    (SI)(AX*4), Y0
+	VMOVDQU    Y0, (DI)(AX*4)
+	VCVTPH2PS  (R9)(AX*2), Y1
+	VMOVUPS    Y1, (R8)(AX*4)
+	ADDQ       $8, AX
+	JMP        copyloop
+
+copydone:
+	VZEROUPPER
+	RET
+
+// func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL leaf+0(FP), AX
+	MOVL sub+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET

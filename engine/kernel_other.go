@@ -2,9 +2,13 @@
 
 package engine
 
-// haveKernel reports whether the vector neuron update can run here.
+// haveKernel reports whether the vector kernels can run here.
 const haveKernel = false
 
 func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts) {
 	panic("updateAVX2 without AVX2")
+}
+
+func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int) {
+	panic("copyEvents without F16C")
 }
