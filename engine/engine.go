@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -52,9 +51,9 @@ type Sim struct {
 	spk [][2][]uint32 // per worker, per step parity: neurons that spiked
 	ext [2][]extSpike // external source spikes per step parity
 
-	bgRNG  []rand.PCG
-	extRNG []rand.PCG
-	extCDF []float64
+	bgRNG  []uint64 // per neuron: background stream state
+	extRNG []uint64 // per external source: stream state
+	extPD  *poisson
 
 	step int64 // steps simulated so far
 
@@ -82,9 +81,9 @@ type Sim struct {
 }
 
 type segment struct {
-	lo, hi int       // neurons
-	pop    int       // population
-	bgCDF  []float64 // Poisson background count distribution, nil for none
+	lo, hi int      // neurons
+	pop    int      // population
+	bg     *poisson // Poisson background counts, nil for none
 }
 
 // queue is a list of synaptic events: target neuron and weight (pA). Half
@@ -187,23 +186,23 @@ func New(net *Network, workers int) (*Sim, error) {
 			}
 			seg := segment{lo: lo, hi: hi, pop: p}
 			if net.BgRate != nil && net.BgRate[p] > 0 {
-				seg.bgCDF = poissonCDF(net.BgRate[p] * h * 1e-3)
+				seg.bg = newPoisson(net.BgRate[p] * h * 1e-3)
 			}
 			s.segs[k] = append(s.segs[k], seg)
 		}
 	}
 	if net.BgRate != nil {
-		s.bgRNG = make([]rand.PCG, n)
+		s.bgRNG = make([]uint64, n)
 		for i := range s.bgRNG {
-			s.bgRNG[i] = *rand.NewPCG(net.BgSeed, uint64(i))
+			s.bgRNG[i] = streamStart(net.BgSeed, uint64(i))
 		}
 	}
 	if nExt := net.NumSources - n; nExt > 0 && net.ExtRate > 0 {
-		s.extRNG = make([]rand.PCG, nExt)
+		s.extRNG = make([]uint64, nExt)
 		for i := range s.extRNG {
-			s.extRNG[i] = *rand.NewPCG(net.ExtSeed, uint64(i))
+			s.extRNG[i] = streamStart(net.ExtSeed, uint64(i))
 		}
-		s.extCDF = poissonCDF(net.ExtRate * h * 1e-3)
+		s.extPD = newPoisson(net.ExtRate * h * 1e-3)
 	}
 	s.spk = make([][2][]uint32, workers)
 	s.recSteps = make([][]int32, workers)
@@ -346,32 +345,12 @@ func maxPackedDelay(net *Network) int {
 	return slices.Max(maxes)
 }
 
-// poissonCDF returns the cumulative distribution of a Poisson variable with
-// mean lambda, up to the count where it reaches 1 in float64.
-func poissonCDF(lambda float64) []float64 {
-	var cdf []float64
-	p := math.Exp(-lambda)
-	sum := 0.0
-	limit := int(lambda + 40*math.Sqrt(lambda) + 40)
-	for k := 0; k < limit; k++ {
-		sum += p
-		if sum >= 1 {
-			break
-		}
-		cdf = append(cdf, sum)
-		p *= lambda / float64(k+1)
-	}
-	return append(cdf, math.Inf(1))
-}
-
-// drawPoisson draws a count from cdf with one uniform number of r.
-func drawPoisson(r *rand.PCG, cdf []float64) int {
-	u := float64(r.Uint64()>>11) * 0x1p-53
-	k := 0
-	for u >= cdf[k] {
-		k++
-	}
-	return k
+// streamStart returns the initial state of stream i of key.
+func streamStart(key, i uint64) uint64 {
+	z := key ^ (i * 0xd1b54a32d192ed03)
+	z = (z ^ (z >> 33)) * 0xff51afd7ed558ccd
+	z = (z ^ (z >> 33)) * 0xc4ceb9fe1a85ec53
+	return z ^ (z >> 33)
 }
 
 // Counts returns the number of spikes the neurons emitted and of synaptic
@@ -483,8 +462,8 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 		if s.net.PulseAmp != nil && t-1 >= s.net.PulseFirst && t-1 <= s.net.PulseLast {
 			i0 = s.net.PulseAmp[seg.pop]
 		}
-		var bg []rand.PCG
-		if bgOn && seg.bgCDF != nil {
+		var bg []uint64
+		if bgOn && seg.bg != nil {
 			bg = s.bgRNG[seg.lo:seg.hi]
 		}
 		spk = s.updateSegment(k, seg, i0, bg, s.arrEx[seg.lo:seg.hi], s.arrIn[seg.lo:seg.hi], spk)
@@ -557,13 +536,13 @@ type kernelConsts [11][4]float64
 // updateSegment advances the neurons of seg by one step (SPEC §3) and
 // appends those that spike to spk. bg, if not nil, holds the neurons'
 // background random streams: their Poisson input joins this step's arrivals.
-func (s *Sim) updateSegment(k int, seg segment, i0 float64, bg []rand.PCG, arrEx, arrIn []float64, spk []uint32) []uint32 {
+func (s *Sim) updateSegment(k int, seg segment, i0 float64, bg []uint64, arrEx, arrIn []float64, spk []uint32) []uint32 {
 	lo, hi := seg.lo, seg.hi
 	if bg != nil {
-		cdf, bgW := seg.bgCDF, s.net.BgWeight
+		pd, bgW := seg.bg, s.net.BgWeight
 		arr := arrEx[:len(bg)]
 		for j := range bg {
-			if c := drawPoisson(&bg[j], cdf); c > 0 {
+			if c := pd.draw(&bg[j]); c > 0 {
 				arr[j] += bgW * float64(c)
 			}
 		}
@@ -635,7 +614,7 @@ func (s *Sim) emitExternal(t int64, par int64) {
 	e := s.ext[par][:0]
 	if s.extRNG != nil && t >= s.net.ExtFirst && t <= s.net.ExtLast {
 		for j := range s.extRNG {
-			if c := drawPoisson(&s.extRNG[j], s.extCDF); c > 0 {
+			if c := s.extPD.draw(&s.extRNG[j]); c > 0 {
 				e = append(e, extSpike{src: uint32(s.n + j), mult: float64(c)})
 			}
 		}

@@ -1,0 +1,74 @@
+package engine
+
+import "math"
+
+// poisson draws Poisson counts of one mean by inversion, with a lookup
+// table on the top bits of the uniform number that settles almost every
+// draw without a search.
+type poisson struct {
+	cdf   []float64 // cdf[k] = P(count <= k); the last entry is +Inf
+	first [1 << tableBits]uint8
+}
+
+const tableBits = 11
+
+// ambiguous marks a table entry whose bucket of uniform numbers spans more
+// than one count: the search continues from the entry's count.
+const ambiguous = 0x80
+
+// newPoisson returns the sampler of Poisson counts with mean lambda.
+func newPoisson(lambda float64) *poisson {
+	pt := &poisson{}
+	p := math.Exp(-lambda)
+	sum := 0.0
+	limit := int(lambda + 40*math.Sqrt(lambda) + 40)
+	for k := 0; k < limit && k < ambiguous-1; k++ {
+		sum += p
+		if sum >= 1 {
+			break
+		}
+		pt.cdf = append(pt.cdf, sum)
+		p *= lambda / float64(k+1)
+	}
+	pt.cdf = append(pt.cdf, math.Inf(1))
+	// Bucket b holds the uniforms u = m·2^-53 with m >> (53-tableBits) == b.
+	for b := range pt.first {
+		lo := pt.count(float64(uint64(b)<<(53-tableBits)) * 0x1p-53)
+		hi := pt.count(float64(uint64(b+1)<<(53-tableBits)-1) * 0x1p-53)
+		e := uint8(lo)
+		if hi != lo {
+			e |= ambiguous
+		}
+		pt.first[b] = e
+	}
+	return pt
+}
+
+// count returns the count for uniform u by plain inversion.
+func (pt *poisson) count(u float64) int {
+	k := 0
+	for u >= pt.cdf[k] {
+		k++
+	}
+	return k
+}
+
+// draw advances the stream state and returns a Poisson count. The result
+// is that of plain inversion of the uniform u = (x >> 11)·2^-53 of the
+// stream's next output x.
+func (pt *poisson) draw(state *uint64) int {
+	*state += 0x9e3779b97f4a7c15
+	z := *state
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	e := pt.first[z>>(64-tableBits)]
+	k := int(e &^ ambiguous)
+	if e&ambiguous != 0 {
+		u := float64(z>>11) * 0x1p-53
+		for u >= pt.cdf[k] {
+			k++
+		}
+	}
+	return k
+}
