@@ -69,3 +69,24 @@ func BenchmarkDeliver(b *testing.B) {
 	_, e1 := sim.Counts()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(e1-e0), "ns/event")
 }
+
+// BenchmarkUpdatePoisson measures the neuron update with a Poisson
+// background of mean 2 counts per step (full-scale PD14 drive), per neuron
+// and step.
+func BenchmarkUpdatePoisson(b *testing.B) {
+	net := randomNet(20000, 0, 1, 0)
+	net.BgRate = []float64{20000}
+	net.BgWeight = 87.8
+	net.BgDelay = 1
+	net.BgSeed = 7
+	sim, err := New(net, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	steps := int64(b.N/20000 + 1)
+	if err := sim.Run(context.Background(), steps, false, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps*20000), "ns/neuron-step")
+}

@@ -542,9 +542,9 @@ func (s *Sim) updateSegment(k int, seg segment, i0 float64, bg []uint64, arrEx, 
 		pd, bgW := seg.bg, s.net.BgWeight
 		arr := arrEx[:len(bg)]
 		for j := range bg {
-			if c := pd.draw(&bg[j]); c > 0 {
-				arr[j] += bgW * float64(c)
-			}
+			// Without a branch: adding +0 leaves the (never negative
+			// zero) arrival sum as it is.
+			arr[j] += bgW * float64(pd.draw(&bg[j]))
 		}
 	}
 	n4 := 0
