@@ -64,8 +64,8 @@ func TestRatesScale01Poisson(t *testing.T) {
 	checkBands(t, "scale 0.1 Poisson", runRates(t, p), bandPoisson01)
 }
 
-// TestDeterministicAcrossThreads runs the same model with 1 and 3 threads,
-// with every random input on, and requires identical spikes.
+// TestDeterministicAcrossThreads runs the same model with 1, 2, 3 and 8
+// threads, with every random input on, and requires identical spikes.
 func TestDeterministicAcrossThreads(t *testing.T) {
 	spikes := func(threads int) ([]int, []float64) {
 		p := params.Default()
@@ -84,16 +84,19 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 		return m.Spikes()
 	}
 	s1, t1 := spikes(1)
-	s3, t3 := spikes(3)
 	if len(s1) == 0 {
 		t.Fatal("no spikes")
 	}
-	if len(s1) != len(s3) {
-		t.Fatalf("%d spikes with 1 thread, %d with 3", len(s1), len(s3))
-	}
-	for i := range s1 {
-		if s1[i] != s3[i] || t1[i] != t3[i] {
-			t.Fatalf("spike %d: node %d at %.1f ms with 1 thread, node %d at %.1f ms with 3", i, s1[i], t1[i], s3[i], t3[i])
+	for _, threads := range []int{2, 3, 8} {
+		s3, t3 := spikes(threads)
+		if len(s1) != len(s3) {
+			t.Fatalf("%d spikes with 1 thread, %d with %d", len(s1), len(s3), threads)
+		}
+		for i := range s1 {
+			if s1[i] != s3[i] || t1[i] != t3[i] {
+				t.Fatalf("spike %d: node %d at %.1f ms with 1 thread, node %d at %.1f ms with %d",
+					i, s1[i], t1[i], s3[i], t3[i], threads)
+			}
 		}
 	}
 }
