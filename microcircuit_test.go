@@ -1,9 +1,10 @@
-package microcircuit
+package microcircuit_test
 
 import (
 	"context"
 	"testing"
 
+	"github.com/pd14/microcircuit"
 	"github.com/pd14/microcircuit/params"
 )
 
@@ -17,9 +18,10 @@ var (
 		{5.80, 7.38}, {7.65, 7.88}, {0.80, 0.92}, {6.82, 7.08}}
 )
 
-func runRates(t *testing.T, p params.Params) []float64 {
+// simulate builds p and simulates the warm-up and the recorded phase.
+func simulate(t *testing.T, p params.Params) *microcircuit.Model {
 	t.Helper()
-	m, err := Build(&p)
+	m, err := microcircuit.Build(&p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +32,7 @@ func runRates(t *testing.T, p params.Params) []float64 {
 	if err := m.Simulate(ctx, p.Simulation.TSim, true, nil); err != nil {
 		t.Fatal(err)
 	}
-	return m.MeanRates()
+	return m
 }
 
 // checkBands fails when a rate lies outside NEST's band widened by 10 %.
@@ -51,7 +53,7 @@ func TestRatesScale02DC(t *testing.T) {
 		t.Skip("network run")
 	}
 	p := params.Default()
-	checkBands(t, "scale 0.2 DC", runRates(t, p), bandDC02)
+	checkBands(t, "scale 0.2 DC", simulate(t, p).MeanRates(), bandDC02)
 }
 
 func TestRatesScale01Poisson(t *testing.T) {
@@ -61,7 +63,7 @@ func TestRatesScale01Poisson(t *testing.T) {
 	p := params.Default()
 	p.SetScale(0.1)
 	p.Network.BgInput = "poisson"
-	checkBands(t, "scale 0.1 Poisson", runRates(t, p), bandPoisson01)
+	checkBands(t, "scale 0.1 Poisson", simulate(t, p).MeanRates(), bandPoisson01)
 }
 
 // TestDeterministicAcrossThreads runs the same model with 1, 2, 3 and 8
@@ -74,7 +76,7 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 		p.Stimulus.Thalamic = true
 		p.Stimulus.DCTransient = true
 		p.Simulation.Threads = threads
-		m, err := Build(&p)
+		m, err := microcircuit.Build(&p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +111,7 @@ func TestThalamicPulse(t *testing.T) {
 		p.SetScale(0.1)
 		p.Network.BgInput = "poisson"
 		p.Stimulus.Thalamic = thalamic
-		m, err := Build(&p)
+		m, err := microcircuit.Build(&p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +149,7 @@ func TestDCTransient(t *testing.T) {
 		p.SetScale(0.1)
 		p.Network.BgInput = "poisson"
 		p.Stimulus.DCTransient = on
-		m, err := Build(&p)
+		m, err := microcircuit.Build(&p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,14 +171,14 @@ func TestDCTransient(t *testing.T) {
 // TestVoltageRecordingKeepsSpikes checks that recording membrane potentials
 // does not change the spikes, and records what it should.
 func TestVoltageRecordingKeepsSpikes(t *testing.T) {
-	run := func(record []string) (*Model, []int, []float64) {
+	run := func(record []string) (*microcircuit.Model, []int, []float64) {
 		p := params.Default()
 		p.SetScale(0.05)
 		p.Network.BgInput = "poisson"
 		p.Simulation.Record = record
 		p.Simulation.VNeurons = 3
 		p.Simulation.VInterval = 0.5
-		m, err := Build(&p)
+		m, err := microcircuit.Build(&p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,10 @@
 package microcircuit_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/pd14/microcircuit"
 	"github.com/pd14/microcircuit/analysis"
 	"github.com/pd14/microcircuit/params"
 )
@@ -18,17 +16,7 @@ var referenceDir = filepath.Join("..", "shared", "reference")
 // analysed.
 func metricsOf(t *testing.T, p params.Params) *analysis.Metrics {
 	t.Helper()
-	m, err := microcircuit.Build(&p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := m.Simulate(ctx, p.Simulation.TPresim, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Simulate(ctx, p.Simulation.TSim, true, nil); err != nil {
-		t.Fatal(err)
-	}
+	m := simulate(t, p)
 	sender, times := m.Spikes()
 	s, err := analysis.NewSpikes(p.Network.Populations, m.FirstID, m.Sizes, sender, times)
 	if err != nil {

@@ -176,40 +176,43 @@ func (m meanMark) DataRange() (xmin, xmax, ymin, ymax float64) { return m.x, m.x
 // a histogram of the values; ref, if not nil, is overlaid as a line (the
 // reference's first data set).
 func Distributions(path string, names []string, metrics []string, labels []string, values map[string][][]float64, ref map[string][][]float64) error {
-	rows, cols := len(names), len(metrics)
-	plots := make([][]*plot.Plot, rows)
+	plots, err := grid(names, metrics, labels, func(p *plot.Plot, r int, metric string) error {
+		vals := finite(values[metric][r])
+		lo, hi := rangeOf(vals)
+		var refVals []float64
+		if ref != nil && r < len(ref[metric]) {
+			refVals = finite(ref[metric][r])
+			l2, h2 := rangeOf(refVals)
+			lo, hi = math.Min(lo, l2), math.Max(hi, h2)
+		}
+		if len(vals) == 0 || !(hi > lo) {
+			return nil
+		}
+		h := histogram(vals, lo, hi, 30)
+		h.FillColor = popColor(r)
+		h.LineStyle.Width = 0
+		p.Add(h)
+		if len(refVals) > 0 {
+			return addStep(p, histogram(refVals, lo, hi, 30), color.Black)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return tile(path, plots, 3*vg.Inch, 1.3*vg.Inch)
+}
+
+// grid makes one plot per population (rows) and metric (columns), titled
+// by metric and labelled by population, filled by panel.
+func grid(names, metrics, labels []string, panel func(p *plot.Plot, r int, metric string) error) ([][]*plot.Plot, error) {
+	plots := make([][]*plot.Plot, len(names))
 	for r := range plots {
-		plots[r] = make([]*plot.Plot, cols)
+		plots[r] = make([]*plot.Plot, len(metrics))
 		for c, metric := range metrics {
 			p := plot.New()
-			vals := finite(values[metric][r])
-			lo, hi := rangeOf(vals)
-			var refVals []float64
-			if ref != nil && r < len(ref[metric]) {
-				refVals = finite(ref[metric][r])
-				l2, h2 := rangeOf(refVals)
-				lo, hi = math.Min(lo, l2), math.Max(hi, h2)
-			}
-			if len(vals) > 0 && hi > lo {
-				h, err := histogram(vals, lo, hi, 30)
-				if err != nil {
-					return err
-				}
-				h.FillColor = popColor(r)
-				h.LineStyle.Width = 0
-				p.Add(h)
-				if len(refVals) > 0 {
-					rh, err := histogram(refVals, lo, hi, 30)
-					if err != nil {
-						return err
-					}
-					line, err := plotter.NewLine(stepXYs(rh))
-					if err != nil {
-						return err
-					}
-					line.Color = color.Black
-					p.Add(line)
-				}
+			if err := panel(p, r, metric); err != nil {
+				return nil, err
 			}
 			if r == 0 {
 				p.Title.Text = labels[c]
@@ -220,7 +223,18 @@ func Distributions(path string, names []string, metrics []string, labels []strin
 			plots[r][c] = p
 		}
 	}
-	return tile(path, plots, 3*vg.Inch, 1.3*vg.Inch)
+	return plots, nil
+}
+
+// addStep draws histogram h as a step line.
+func addStep(p *plot.Plot, h *plotter.Histogram, c color.Color) error {
+	line, err := plotter.NewLine(stepXYs(h))
+	if err != nil {
+		return err
+	}
+	line.Color = c
+	p.Add(line)
+	return nil
 }
 
 func finite(x []float64) []float64 {
@@ -249,7 +263,7 @@ func rangeOf(x []float64) (float64, float64) {
 }
 
 // histogram returns a density histogram of x with n bins over [lo, hi].
-func histogram(x []float64, lo, hi float64, n int) (*plotter.Histogram, error) {
+func histogram(x []float64, lo, hi float64, n int) *plotter.Histogram {
 	bins := make([]plotter.HistogramBin, n)
 	w := (hi - lo) / float64(n)
 	for i := range bins {
@@ -265,7 +279,7 @@ func histogram(x []float64, lo, hi float64, n int) (*plotter.Histogram, error) {
 	for i := range bins {
 		bins[i].Weight /= float64(len(x)) * w
 	}
-	return &plotter.Histogram{Bins: bins, Width: w, FillColor: color.Gray{0x80}, LineStyle: plotter.DefaultLineStyle}, nil
+	return &plotter.Histogram{Bins: bins, Width: w, FillColor: color.Gray{0x80}, LineStyle: plotter.DefaultLineStyle}
 }
 
 func stepXYs(h *plotter.Histogram) plotter.XYs {
@@ -316,43 +330,26 @@ func seedColor(i int) color.Color {
 // Ensemble draws, for every population (rows) and metric (columns), the
 // distribution of each data set of an ensemble as a line.
 func Ensemble(path string, names, metrics, labels []string, sets []map[string][][]float64) error {
-	rows, cols := len(names), len(metrics)
-	plots := make([][]*plot.Plot, rows)
-	for r := range plots {
-		plots[r] = make([]*plot.Plot, cols)
-		for c, metric := range metrics {
-			p := plot.New()
-			var all []float64
-			for _, set := range sets {
-				all = append(all, finite(set[metric][r])...)
-			}
-			lo, hi := rangeOf(all)
-			if hi > lo {
-				for i, set := range sets {
-					vals := finite(set[metric][r])
-					if len(vals) == 0 {
-						continue
-					}
-					h, err := histogram(vals, lo, hi, 30)
-					if err != nil {
-						return err
-					}
-					line, err := plotter.NewLine(stepXYs(h))
-					if err != nil {
-						return err
-					}
-					line.Color = seedColor(i)
-					p.Add(line)
+	plots, err := grid(names, metrics, labels, func(p *plot.Plot, r int, metric string) error {
+		var all []float64
+		for _, set := range sets {
+			all = append(all, finite(set[metric][r])...)
+		}
+		lo, hi := rangeOf(all)
+		if !(hi > lo) {
+			return nil
+		}
+		for i, set := range sets {
+			if vals := finite(set[metric][r]); len(vals) > 0 {
+				if err := addStep(p, histogram(vals, lo, hi, 30), seedColor(i)); err != nil {
+					return err
 				}
 			}
-			if r == 0 {
-				p.Title.Text = labels[c]
-			}
-			if c == 0 {
-				p.Y.Label.Text = names[r]
-			}
-			plots[r][c] = p
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return tile(path, plots, 3*vg.Inch, 1.3*vg.Inch)
 }
