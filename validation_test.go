@@ -1,15 +1,12 @@
 package microcircuit_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/pd14/microcircuit/analysis"
+	"github.com/pd14/microcircuit/internal/testref"
 	"github.com/pd14/microcircuit/params"
 )
-
-var referenceDir = filepath.Join("..", "shared", "reference")
 
 // metricsOf simulates p (warm-up, then t_sim recorded) and returns the three
 // spike statistics over [t_presim, t_presim + t_sim], as the reference was
@@ -28,11 +25,7 @@ func metricsOf(t *testing.T, p params.Params) *analysis.Metrics {
 
 func loadRef(t *testing.T, name string) *analysis.Reference {
 	t.Helper()
-	dir := filepath.Join(referenceDir, name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("reference data not found")
-	}
-	ref, err := analysis.LoadReference(dir)
+	ref, err := analysis.LoadReference(testref.Dir(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,18 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-)
 
-var refDir = filepath.Join("..", "..", "shared", "reference")
+	"github.com/pd14/microcircuit/internal/testref"
+)
 
 // TestReadNESTFiles reads NEST 3.9's own spike files (2 threads, so two
 // files per recorder) and checks the population rates against those NEST's
 // run reported (reference/nest-runs.md, scale 0.1 Poisson, seed 55).
 func TestReadNESTFiles(t *testing.T) {
-	dir := filepath.Join(refDir, "nest-spikes-s0.1-poisson")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("reference data not found")
-	}
+	dir := testref.Dir(t, "nest-spikes-s0.1-poisson")
 	s, err := ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -50,10 +47,7 @@ func TestReadNESTFiles(t *testing.T) {
 // TestReferenceEnsemble checks the reference reader and that the KS
 // distances between NEST's seeds are what the reference README reports.
 func TestReferenceEnsemble(t *testing.T) {
-	dir := filepath.Join(refDir, "scale0.2_dc")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("reference data not found")
-	}
+	dir := testref.Dir(t, "scale0.2_dc")
 	ref, err := LoadReference(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -2,21 +2,17 @@ package replay
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/pd14/microcircuit/engine"
+	"github.com/pd14/microcircuit/internal/testref"
 )
-
-// refDir is NEST's realised network with its spikes (SPEC §10).
-var refDir = filepath.Join("..", "..", "shared", "reference", "exact", "net_s0.05_seed11")
 
 func simulate(t *testing.T, workers int) (*Spikes, *Spikes, float64) {
 	t.Helper()
-	if _, err := os.Stat(refDir); err != nil {
-		t.Skipf("reference data not found: %v", err)
-	}
+	// NEST's realised network with its spikes (SPEC §10).
+	refDir := testref.Dir(t, filepath.Join("exact", "net_s0.05_seed11"))
 	net, info, err := Load(refDir)
 	if err != nil {
 		t.Fatal(err)

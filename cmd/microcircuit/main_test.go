@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pd14/microcircuit/internal/testref"
 	"github.com/pd14/microcircuit/params"
 )
 
@@ -295,13 +296,8 @@ func TestInterruptKeepsSpikes(t *testing.T) {
 	}
 }
 
-var refDir = filepath.Join("..", "..", "..", "shared", "reference")
-
 func TestAnalyzeNESTDirectory(t *testing.T) {
-	dir := filepath.Join(refDir, "nest-spikes-s0.1-poisson")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("reference data not found")
-	}
+	dir := testref.Dir(t, "nest-spikes-s0.1-poisson")
 	out := t.TempDir()
 	if err := execute("analyze", dir, "--out", out, "--t-min", "500", "--t-max", "1500"); err != nil {
 		t.Fatal(err)
@@ -336,10 +332,7 @@ func TestAnalyzeNESTDirectory(t *testing.T) {
 }
 
 func TestValidateCommand(t *testing.T) {
-	src := filepath.Join(refDir, "scale0.2_dc")
-	if _, err := os.Stat(src); err != nil {
-		t.Skip("reference data not found")
-	}
+	src := testref.Dir(t, "scale0.2_dc")
 	tmp := t.TempDir()
 	copyMetrics := func(from, to string, scale float64) {
 		os.MkdirAll(to, 0o755)
