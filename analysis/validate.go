@@ -56,7 +56,8 @@ type Row struct {
 	Distance  float64   `json:"distance"`
 	Distances []float64 `json:"distances"`
 	// RefMean, RefSD and RefMax describe the KS distances between pairs of
-	// reference sets (NaN with a single reference set).
+	// reference sets (NaN with a single reference set). RefSD is the sample
+	// standard deviation.
 	RefMean float64 `json:"ref_mean"`
 	RefSD   float64 `json:"ref_sd"`
 	RefMax  float64 `json:"ref_max"`
@@ -83,7 +84,34 @@ type Report struct {
 
 // BoundRule describes how the acceptance bound is set.
 const BoundRule = "bound = max(largest seed-to-seed KS distance of the reference, " +
-	"mean + 3 sd of the seed-to-seed distances, two-sample KS critical value at alpha = 0.001 for the sample sizes)"
+	"mean + t(0.999, n-1)·sd·sqrt(1 + 1/n) of its n seed-to-seed distances, " +
+	"two-sample KS critical value at alpha = 0.001 for the sample sizes)"
+
+// tQuantile999 returns the one-sided 0.999 quantile of Student's t
+// distribution with df degrees of freedom (df >= 1).
+func tQuantile999(df int) float64 {
+	table := []float64{0, 318.31, 22.327, 10.215, 7.173, 5.893, 5.208, 4.785, 4.501, 4.297, 4.144,
+		4.025, 3.930, 3.852, 3.787, 3.733, 3.686, 3.646, 3.610, 3.579, 3.552}
+	switch {
+	case df < len(table):
+		return table[df]
+	case df <= 30:
+		return 3.385 + (3.552-3.385)*float64(30-df)/10
+	case df <= 60:
+		return 3.232 + (3.385-3.232)*float64(60-df)/30
+	}
+	return 3.090
+}
+
+// predictionBound returns the upper 0.999 prediction bound of a new
+// distance from n seed-to-seed distances with mean m and sd s: with few
+// reference seeds the spread is itself uncertain, and the bound widens.
+func predictionBound(m, s float64, n int) float64 {
+	if n < 2 {
+		return math.NaN()
+	}
+	return m + tQuantile999(n-1)*s*math.Sqrt(1+1/float64(n))
+}
 
 // KSCritical returns the two-sample Kolmogorov–Smirnov critical value at
 // significance 0.001 for samples of sizes n and m: a distance that two
@@ -127,7 +155,7 @@ func Validate(m *Metrics, ref *Reference) (*Report, error) {
 			row.RefMean, row.RefSD, row.RefMax = math.NaN(), math.NaN(), math.NaN()
 			if len(pair) > 0 {
 				row.RefMean = meanOf(pair)
-				row.RefSD = sdOf(pair, row.RefMean)
+				row.RefSD = sampleSD(pair, row.RefMean)
 				row.RefMax = maxOf(pair)
 			}
 			// The sampling floor: with few reference sets the spread of
@@ -145,7 +173,7 @@ func Validate(m *Metrics, ref *Reference) (*Report, error) {
 			if nonEmpty > 0 {
 				row.Critical = KSCritical(oursN, refSize/nonEmpty)
 			}
-			row.Bound = maxOf([]float64{row.RefMax, row.RefMean + 3*row.RefSD, row.Critical})
+			row.Bound = maxOf([]float64{row.RefMax, predictionBound(row.RefMean, row.RefSD, len(DropNaN(pair))), row.Critical})
 			row.Pass = row.Distance <= row.Bound
 			if math.IsNaN(row.Distance) {
 				// Nothing to compare: agreement if both sides have (almost)
@@ -201,6 +229,15 @@ func sdOf(x []float64, mean float64) float64 {
 		return math.NaN()
 	}
 	return math.Sqrt(s / float64(n))
+}
+
+// sampleSD is the standard deviation of x with n-1 in the denominator.
+func sampleSD(x []float64, mean float64) float64 {
+	n := len(DropNaN(x))
+	if n < 2 {
+		return math.NaN()
+	}
+	return sdOf(x, mean) * math.Sqrt(float64(n)/float64(n-1))
 }
 
 func maxOf(x []float64) float64 {
