@@ -35,17 +35,23 @@ func randomNet(n, k, maxDelay int, ie float64) *Network {
 // BenchmarkUpdate measures the neuron update: 20,000 neurons without
 // synapses, per neuron and step.
 func BenchmarkUpdate(b *testing.B) {
-	net := randomNet(20000, 0, 1, 380)
+	benchSteps(b, randomNet(20000, 0, 1, 380))
+}
+
+// benchSteps simulates net, whose neurons have no synapses, for about b.N
+// neuron-steps and reports the time per neuron and step.
+func benchSteps(b *testing.B, net *Network) {
 	sim, err := New(net, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	steps := int64(b.N/20000 + 1)
+	n := int64(net.N())
+	steps := int64(b.N)/n + 1
 	if err := sim.Run(context.Background(), steps, false, nil); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps*20000), "ns/neuron-step")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps*n), "ns/neuron-step")
 }
 
 // BenchmarkDeliver measures spike delivery: 20,000 neurons with 1,000
@@ -79,14 +85,5 @@ func BenchmarkUpdatePoisson(b *testing.B) {
 	net.BgWeight = 87.8
 	net.BgDelay = 1
 	net.BgSeed = 7
-	sim, err := New(net, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	steps := int64(b.N/20000 + 1)
-	if err := sim.Run(context.Background(), steps, false, nil); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps*20000), "ns/neuron-step")
+	benchSteps(b, net)
 }
