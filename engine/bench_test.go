@@ -87,3 +87,20 @@ func BenchmarkUpdatePoisson(b *testing.B) {
 	net.BgSeed = 7
 	benchSteps(b, net)
 }
+
+// BenchmarkUpdateFullScale measures the neuron update of 77,169 neurons on
+// two workers, per neuron and step: the state no longer fits one core's L2.
+func BenchmarkUpdateFullScale(b *testing.B) {
+	net := randomNet(77169, 0, 1, 380)
+	sim, err := New(net, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	n := int64(net.N())
+	steps := int64(b.N)/n + 1
+	if err := sim.Run(context.Background(), steps, false, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps*n), "ns/neuron-step")
+}
