@@ -75,9 +75,12 @@ type Sim struct {
 	stop atomic.Bool
 	bar  barrier
 
-	scalar bool           // use the scalar neuron update only
-	kc     []kernelConsts // per worker: the vector kernel's constants
-	mask   [][]uint8      // per worker: spike bits of the vector kernel
+	scalar bool            // use the scalar kernels only
+	kc     []kernelConsts  // per worker: the vector kernel's constants
+	mask   [][]uint8       // per worker: spike bits of the vector kernel
+	pc     []poissonConsts // per worker: the vector Poisson kernel's constants
+	fixIdx [][]int32       // per worker: neurons whose Poisson count needs a search
+	fixZ   [][]uint64      // per worker: their random numbers
 }
 
 type segment struct {
@@ -173,8 +176,16 @@ func New(net *Network, workers int) (*Sim, error) {
 
 	s.kc = make([]kernelConsts, workers)
 	s.mask = make([][]uint8, workers)
+	s.pc = make([]poissonConsts, workers)
+	s.fixIdx = make([][]int32, workers)
+	s.fixZ = make([][]uint64, workers)
 	for k := range s.mask {
-		s.mask[k] = make([]uint8, (s.lo[k+1]-s.lo[k])/4+1)
+		m := s.lo[k+1] - s.lo[k]
+		s.mask[k] = make([]uint8, m/4+1)
+		if net.BgRate != nil {
+			s.fixIdx[k] = make([]int32, m+4)
+			s.fixZ[k] = make([]uint64, m+4)
+		}
 	}
 	s.segs = make([][]segment, workers)
 	h := net.Resolution
@@ -541,7 +552,19 @@ func (s *Sim) updateSegment(k int, seg segment, i0 float64, bg []uint64, arrEx, 
 	if bg != nil {
 		pd, bgW := seg.bg, s.net.BgWeight
 		arr := arrEx[:len(bg)]
-		for j := range bg {
+		done := 0
+		if haveKernel && !s.scalar && len(bg) >= 4 {
+			done = len(bg) &^ 3
+			if s.pc[k][5][0] != math.Float64bits(bgW) {
+				s.pc[k] = newPoissonConsts(bgW)
+			}
+			fi, fz := s.fixIdx[k], s.fixZ[k]
+			nfix := poissonAVX2(&bg[0], &arr[0], &pd.table32[0], &s.pc[k], &fi[0], &fz[0], done)
+			for f := 0; f < nfix; f++ {
+				arr[fi[f]] += bgW * float64(pd.finish(fz[f]))
+			}
+		}
+		for j := done; j < len(bg); j++ {
 			// Without a branch: adding +0 leaves the (never negative
 			// zero) arrival sum as it is.
 			arr[j] += bgW * float64(pd.draw(&bg[j]))

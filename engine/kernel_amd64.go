@@ -26,3 +26,12 @@ func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int
 func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int)
 
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
+
+// poissonAVX2 draws the Poisson counts of n neurons (a multiple of 4) from
+// their SplitMix64 streams as poisson.draw does, and adds weight·count to
+// arr for each; a neuron whose count needs the search (the table entry is
+// negative) gets nothing added: its index and random number go to
+// fixIdx/fixZ, and the number of such neurons is returned.
+//
+//go:noescape
+func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int

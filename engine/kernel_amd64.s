@@ -118,3 +118,99 @@ TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL CX, ecx+16(FP)
 	MOVL DX, edx+20(FP)
 	RET
+
+// Offsets in poissonConsts (each replicated 4 times, 32 bytes).
+#define PGOLD 0
+#define PC1 32
+#define PC1H 64
+#define PC2 96
+#define PC2H 128
+#define PW 160
+#define PSCRATCH 192
+
+// MUL64 sets D to A*C (mod 2^64) for the 64-bit lanes of A and the
+// constant at offset CL (low halves) and CH (high halves) of R11; T1 and
+// T2 are scratch.
+#define MUL64(A, CL, CH, D, T1, T2) \
+	VPMULUDQ CL(R11), A, D   \
+	VPSRLQ   $32, A, T1      \
+	VPMULUDQ CL(R11), T1, T1 \
+	VPMULUDQ CH(R11), A, T2  \
+	VPADDQ   T2, T1, T1      \
+	VPSLLQ   $32, T1, T1     \
+	VPADDQ   T1, D, D
+
+// func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int
+TEXT ·poissonAVX2(SB), NOSPLIT, $0-64
+	MOVQ state+0(FP), SI
+	MOVQ arr+8(FP), DI
+	MOVQ table+16(FP), R8
+	MOVQ c+24(FP), R11
+	MOVQ fixIdx+32(FP), R9
+	MOVQ fixZ+40(FP), R10
+	MOVQ n+48(FP), CX
+	XORQ AX, AX  // neuron index
+	XORQ DX, DX  // fixes
+
+ploop:
+	CMPQ AX, CX
+	JGE  pdone
+
+	// SplitMix64: state += golden; z = mix(state).
+	VMOVDQU (SI)(AX*8), Y0
+	VPADDQ  PGOLD(R11), Y0, Y0
+	VMOVDQU Y0, (SI)(AX*8)
+	VPSRLQ  $30, Y0, Y1
+	VPXOR   Y1, Y0, Y0
+	MUL64(Y0, PC1, PC1H, Y2, Y3, Y4)
+	VPSRLQ  $27, Y2, Y1
+	VPXOR   Y1, Y2, Y2
+	MUL64(Y2, PC2, PC2H, Y0, Y3, Y4)
+	VPSRLQ  $31, Y0, Y1
+	VPXOR   Y1, Y0, Y0
+
+	// Table lookup on the top 11 bits.
+	VPSRLQ     $53, Y0, Y1
+	VPCMPEQD   X6, X6, X6
+	VPXOR      X5, X5, X5
+	VPGATHERQD X6, (R8)(Y1*4), X5
+
+	// Counts to doubles, times the weight; ambiguous lanes (negative
+	// entries) add nothing here and are fixed by the caller.
+	VPXOR     X7, X7, X7
+	VPMAXSD   X7, X5, X7
+	VCVTDQ2PD X7, Y7
+	VMULPD    PW(R11), Y7, Y7
+	VADDPD    (DI)(AX*8), Y7, Y7
+	VMOVUPD   Y7, (DI)(AX*8)
+
+	VMOVMSKPS X5, BX
+	TESTQ     BX, BX
+	JZ        pnext
+	VMOVDQU   Y0, PSCRATCH(R11)
+	XORQ      R12, R12
+
+plane:
+	CMPQ R12, $4
+	JGE  pnext
+	BTQ  R12, BX
+	JCC  pskip
+	MOVQ AX, R13
+	ADDQ R12, R13
+	MOVL R13, (R9)(DX*4)
+	MOVQ PSCRATCH(R11)(R12*8), R13
+	MOVQ R13, (R10)(DX*8)
+	INCQ DX
+
+pskip:
+	INCQ R12
+	JMP  plane
+
+pnext:
+	ADDQ $4, AX
+	JMP  ploop
+
+pdone:
+	MOVQ DX, ret+56(FP)
+	VZEROUPPER
+	RET

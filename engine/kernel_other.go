@@ -12,3 +12,7 @@ func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int
 func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int) {
 	panic("copyEvents without F16C")
 }
+
+func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int {
+	panic("poissonAVX2 without AVX2")
+}

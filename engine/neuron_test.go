@@ -275,6 +275,11 @@ func TestVoltmeterClosedForm(t *testing.T) {
 // update and with the scalar one: every membrane potential, current and
 // spike must agree to the bit.
 func TestVectorKernelMatchesScalar(t *testing.T) {
+	t.Run("dc", func(t *testing.T) { vectorMatchesScalar(t, false) })
+	t.Run("poisson", func(t *testing.T) { vectorMatchesScalar(t, true) })
+}
+
+func vectorMatchesScalar(t *testing.T, poisson bool) {
 	if !haveKernel {
 		t.Skip("no vector kernel on this machine")
 	}
@@ -282,6 +287,19 @@ func TestVectorKernelMatchesScalar(t *testing.T) {
 		net := randomNet(1003, 200, 30, 390) // 1003: a remainder for the scalar tail
 		for i := range net.Ie {
 			net.Ie[i] = 360 + float64(i%50)
+		}
+		if poisson {
+			// Two populations with different means, one count in several
+			// steps and two per step, both with ambiguous table entries.
+			net.PopNames = []string{"A", "B"}
+			net.PopStart = []int{0, 501, 1003}
+			net.BgRate = []float64{2000, 20000}
+			net.BgWeight = 30
+			net.BgDelay = 3
+			net.BgSeed = 99
+			for i := range net.Ie {
+				net.Ie[i] = 100
+			}
 		}
 		sim, err := New(net, 2)
 		if err != nil {

@@ -8,6 +8,24 @@ import "math"
 type poisson struct {
 	cdf   []float64 // cdf[k] = P(count <= k); the last entry is +Inf
 	first [1 << tableBits]uint8
+	// table32 is first for the vector kernel: the count, or -(count+1)
+	// where the search must go on from count.
+	table32 [1 << tableBits]int32
+}
+
+// poissonConsts are the constants of the vector Poisson kernel, each
+// replicated for the four lanes: the SplitMix64 increment, its two
+// multipliers (whole and high halves), the weight, and scratch space.
+type poissonConsts [7][4]uint64
+
+func newPoissonConsts(weight float64) poissonConsts {
+	var c poissonConsts
+	vals := []uint64{0x9e3779b97f4a7c15, 0xbf58476d1ce4e5b9, 0xbf58476d1ce4e5b9 >> 32,
+		0x94d049bb133111eb, 0x94d049bb133111eb >> 32, math.Float64bits(weight)}
+	for i, v := range vals {
+		c[i] = [4]uint64{v, v, v, v}
+	}
+	return c
 }
 
 const tableBits = 11
@@ -40,8 +58,23 @@ func newPoisson(lambda float64) *poisson {
 			e |= ambiguous
 		}
 		pt.first[b] = e
+		pt.table32[b] = int32(lo)
+		if hi != lo {
+			pt.table32[b] = -int32(lo) - 1
+		}
 	}
 	return pt
+}
+
+// finish returns the count of random number z whose table entry was
+// ambiguous.
+func (pt *poisson) finish(z uint64) int {
+	k := int(pt.first[z>>(64-tableBits)] &^ ambiguous)
+	u := float64(z>>11) * 0x1p-53
+	for u >= pt.cdf[k] {
+		k++
+	}
+	return k
 }
 
 // count returns the count for uniform u by plain inversion.
