@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"slices"
+
+	"github.com/pd14/microcircuit/internal/half"
+)
+
+// queue is a list of synaptic events: target neuron and weight (pA). Half
+// and single precision weights travel as float32, double as float64.
+type queue struct {
+	tgt []uint32
+	w32 []float32
+	w64 []float64
+}
+
+// extend makes room for m more events and returns the index of the first.
+func (q *queue) extend(m int, double bool) int {
+	n := len(q.tgt)
+	q.tgt = slices.Grow(q.tgt, m)[:n+m]
+	if double {
+		q.w64 = slices.Grow(q.w64, m)[:n+m]
+	} else {
+		q.w32 = slices.Grow(q.w32, m)[:n+m]
+	}
+	return n
+}
+
+// applyQueue sums the events of q, in order, into the arrival buffers and
+// empties q.
+func (s *Sim) applyQueue(q *queue) {
+	ex, in := s.arrEx, s.arrIn
+	if q.w64 != nil {
+		w := q.w64[:len(q.tgt)]
+		for j, t := range q.tgt {
+			if w[j] >= 0 {
+				ex[t] += w[j]
+			} else {
+				in[t] += w[j]
+			}
+		}
+		q.w64 = q.w64[:0]
+	} else {
+		w := q.w32[:len(q.tgt)]
+		for j, t := range q.tgt {
+			if w[j] >= 0 {
+				ex[t] += float64(w[j])
+			} else {
+				in[t] += float64(w[j])
+			}
+		}
+		q.w32 = q.w32[:0]
+	}
+	q.tgt = q.tgt[:0]
+}
+
+// deliver queues the events of the spike of src, emitted in step t (with
+// multiplicity mult), for worker k's targets: the events of each delay
+// group join the queue of the step they arrive in.
+func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
+	gi := int64(src)*int64(s.w) + int64(k)
+	g0, g1 := s.grpIdx[gi], s.grpIdx[gi+1]
+	if g0 == g1 {
+		return
+	}
+	start := int64(0)
+	if g0 > 0 {
+		start = s.grpEnd[g0-1]
+	}
+	base := int(t % int64(s.slots))
+	queues := s.queues[k]
+	for g := g0; g < g1; g++ {
+		end := s.grpEnd[g]
+		slot := base + int(s.grpDelay[g])
+		if slot >= s.slots {
+			slot -= s.slots
+		}
+		q := &queues[slot]
+		tg := s.target[start:end]
+		s.counts[k].events += int64(len(tg))
+		at := q.extend(len(tg), s.w64 != nil)
+		if s.w16 != nil && mult == 1 && haveKernel && !s.scalar && len(tg) >= 8 {
+			n8 := len(tg) &^ 7
+			copyEvents(&q.tgt[at], &q.w32[at], &tg[0], &s.w16[start], n8)
+			copy(q.tgt[at+n8:], tg[n8:])
+			for j, h := range s.w16[start+int64(n8) : end] {
+				q.w32[at+n8+j] = half.ToFloat32(h)
+			}
+			start = end
+			continue
+		}
+		copy(q.tgt[at:], tg)
+		switch {
+		case s.w16 != nil:
+			dst := q.w32[at : at+len(tg)]
+			src := s.w16[start:end]
+			src = src[:len(dst)]
+			if mult == 1 {
+				for j, h := range src {
+					dst[j] = half.ToFloat32(h)
+				}
+			} else {
+				for j, h := range src {
+					dst[j] = float32(float64(half.ToFloat32(h)) * mult)
+				}
+			}
+		case s.w32 != nil:
+			dst := q.w32[at : at+len(tg)]
+			src := s.w32[start:end]
+			src = src[:len(dst)]
+			for j, w := range src {
+				dst[j] = float32(float64(w) * mult)
+			}
+		default:
+			dst := q.w64[at : at+len(tg)]
+			src := s.w64[start:end]
+			src = src[:len(dst)]
+			for j, w := range src {
+				dst[j] = w * mult
+			}
+		}
+		start = end
+	}
+}

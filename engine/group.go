@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// owner returns the worker that owns neuron i.
+func (s *Sim) owner(i uint32) int {
+	k := int(int64(i) * int64(s.w) / int64(s.n))
+	for k > 0 && int(i) < s.lo[k] {
+		k--
+	}
+	for int(i) >= s.lo[k+1] {
+		k++
+	}
+	return k
+}
+
+// group sorts every source's synapses by (owner of target, delay), stably,
+// and builds the group index. Sources are handled in parallel chunks.
+func (s *Sim) group(maxDelay int) {
+	net := s.net
+	ns := net.NumSources
+	nkeys := s.w * (maxDelay + 1)
+	type chunk struct {
+		delays []uint16
+		ends   []int64
+		counts []int64 // groups per (source, worker), for this chunk's sources
+	}
+	nch := min(ns, 4*runtime.GOMAXPROCS(0))
+	chunks := make([]chunk, nch)
+	var wg sync.WaitGroup
+	for c := 0; c < nch; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			s0, s1 := c*ns/nch, (c+1)*ns/nch
+			ch := &chunks[c]
+			ch.counts = make([]int64, (s1-s0)*s.w)
+			cnt := make([]int64, nkeys+1)
+			var tmpT []uint32
+			var tmp16 []uint16
+			var tmp32 []float32
+			var tmp64 []float64
+			var keys []int32
+			for src := s0; src < s1; src++ {
+				a, b := net.SrcStart[src], net.SrcStart[src+1]
+				m := int(b - a)
+				if m == 0 {
+					continue
+				}
+				clear(cnt)
+				keys = keys[:0]
+				for k := a; k < b; k++ {
+					t, d := net.Unpack(net.Syn[k])
+					key := int32(s.owner(t)*(maxDelay+1) + d)
+					keys = append(keys, key)
+					cnt[key+1]++
+				}
+				for k := 1; k <= nkeys; k++ {
+					cnt[k] += cnt[k-1]
+				}
+				// Record the groups before the scatter moves the cursors.
+				for key := 0; key < nkeys; key++ {
+					if cnt[key+1] > cnt[key] {
+						ch.delays = append(ch.delays, uint16(key%(maxDelay+1)))
+						ch.ends = append(ch.ends, a+cnt[key+1])
+						ch.counts[(src-s0)*s.w+key/(maxDelay+1)]++
+					}
+				}
+				tmpT = append(tmpT[:0], net.Syn[a:b]...)
+				switch {
+				case s.w16 != nil:
+					tmp16 = append(tmp16[:0], s.w16[a:b]...)
+				case s.w32 != nil:
+					tmp32 = append(tmp32[:0], s.w32[a:b]...)
+				default:
+					tmp64 = append(tmp64[:0], s.w64[a:b]...)
+				}
+				mask := uint32(1)<<net.TargetBits - 1
+				for j, key := range keys {
+					pos := a + cnt[key]
+					cnt[key]++
+					s.target[pos] = tmpT[j] & mask
+					switch {
+					case s.w16 != nil:
+						s.w16[pos] = tmp16[j]
+					case s.w32 != nil:
+						s.w32[pos] = tmp32[j]
+					default:
+						s.w64[pos] = tmp64[j]
+					}
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	total := 0
+	for _, ch := range chunks {
+		total += len(ch.ends)
+	}
+	s.grpDelay = make([]uint16, 0, total)
+	s.grpEnd = make([]int64, 0, total)
+	s.grpIdx = make([]int64, ns*s.w+1)
+	for c, ch := range chunks {
+		s.grpDelay = append(s.grpDelay, ch.delays...)
+		s.grpEnd = append(s.grpEnd, ch.ends...)
+		s0 := c * ns / nch
+		for j, k := range ch.counts {
+			s.grpIdx[s0*s.w+j+1] = s.grpIdx[s0*s.w+j] + k
+		}
+	}
+}
+
+// maxPackedDelay returns the largest delay of net's synapses.
+func maxPackedDelay(net *Network) int {
+	nch := runtime.GOMAXPROCS(0)
+	maxes := make([]int, nch)
+	var wg sync.WaitGroup
+	m := len(net.Syn)
+	for c := 0; c < nch; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			var mx uint32
+			for _, syn := range net.Syn[c*m/nch : (c+1)*m/nch] {
+				mx = max(mx, syn)
+			}
+			maxes[c] = int(mx >> net.TargetBits)
+		}(c)
+	}
+	wg.Wait()
+	return slices.Max(maxes)
+}
