@@ -111,6 +111,11 @@ built and simulated R times and medians are reported.`,
 		},
 	}
 	addParamFlags(cmd, &f)
+	// The help shows the benchmark protocol's defaults.
+	for name, def := range map[string]string{"scale": "1", "n-scaling": "1", "k-scaling": "1",
+		"t-sim": "10000", "record": "none", "data-path": "."} {
+		cmd.Flags().Lookup(name).DefValue = def
+	}
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace an existing bench.json")
 	cmd.Flags().IntVar(&repeats, "repeat", 1, "build and simulate this many times; report medians")
 	return cmd
