@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -19,7 +20,7 @@ func randomNet(n, k, maxDelay int, ie float64) *Network {
 		for j := 0; j < k; j++ {
 			d := 1 + r.IntN(maxDelay)
 			net.Syn = append(net.Syn, net.Pack(uint32(r.IntN(n)), d))
-			w := 20 + 5*r.NormFloat64()
+			w := math.Abs(20 + 5*r.NormFloat64()) // one sign per source
 			if s%5 == 0 {
 				w = -4 * w
 			}

@@ -7,11 +7,28 @@ import (
 )
 
 // queue is a list of synaptic events: target neuron and weight (pA). Half
-// and single precision weights travel as float32, double as float64.
+// and single precision weights travel as float32, double as float64. In
+// packed networks (see Sim.packed) events of multiplicity 1 travel as one
+// 32-bit word each, target and weight magnitude, in ex or in by sign.
 type queue struct {
 	tgt []uint32
 	w32 []float32
 	w64 []float64
+
+	ex, in []uint32
+}
+
+// packBits is the number of bits of a packed event that hold the target;
+// the 15 bits above hold the exponent and mantissa of its half-precision
+// weight.
+const packBits = 17
+
+// packedNeurons is the largest network whose events can be packed.
+const packedNeurons = 1 << packBits
+
+// unpackWeight returns the weight magnitude of a packed event.
+func unpackWeight(e uint32) float64 {
+	return float64(half.ToFloat32(uint16(e >> packBits)))
 }
 
 // extend makes room for m more events and returns the index of the first.
@@ -30,6 +47,14 @@ func (q *queue) extend(m int, double bool) int {
 // empties q.
 func (s *Sim) applyQueue(q *queue) {
 	ex, in := s.arrEx, s.arrIn
+	const mask = 1<<packBits - 1
+	for _, e := range q.ex {
+		ex[e&mask] += unpackWeight(e)
+	}
+	for _, e := range q.in {
+		in[e&mask] -= unpackWeight(e)
+	}
+	q.ex, q.in = q.ex[:0], q.in[:0]
 	if q.w64 != nil {
 		w := q.w64[:len(q.tgt)]
 		for j, t := range q.tgt {
@@ -78,6 +103,26 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 		q := &queues[slot]
 		tg := s.target[start:end]
 		s.counts[k].events += int64(len(tg))
+		if s.packed && mult == 1 {
+			dst := &q.ex
+			if s.w16[start]&0x8000 != 0 {
+				dst = &q.in
+			}
+			n := len(*dst)
+			*dst = slices.Grow(*dst, len(tg))[:n+len(tg)]
+			out := (*dst)[n:]
+			done := 0
+			if haveKernel && !s.scalar && len(tg) >= 8 {
+				done = len(tg) &^ 7
+				packEvents(&out[0], &tg[0], &s.w16[start], done)
+			}
+			ws := s.w16[start+int64(done) : end]
+			for j, t := range tg[done:] {
+				out[done+j] = t | uint32(ws[j]&0x7fff)<<packBits
+			}
+			start = end
+			continue
+		}
 		at := q.extend(len(tg), s.w64 != nil)
 		if s.w16 != nil && mult == 1 && haveKernel && !s.scalar && len(tg) >= 8 {
 			n8 := len(tg) &^ 7

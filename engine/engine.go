@@ -71,6 +71,10 @@ type Sim struct {
 	stop atomic.Bool
 	bar  barrier
 
+	// packed: events travel as 32-bit words (queue.ex, queue.in), which
+	// holds when the weights are half precision, every delay group has one
+	// sign, and there are at most packedNeurons neurons.
+	packed bool
 	scalar bool            // use the scalar kernels only
 	kc     []kernelConsts  // per worker: the vector kernel's constants
 	mask   [][]uint8       // per worker: spike bits of the vector kernel
@@ -147,6 +151,7 @@ func New(net *Network, workers int) (*Sim, error) {
 		s.queues[k] = make([]queue, s.slots)
 	}
 	s.group(maxDelay)
+	s.packed = s.packable()
 	// The synapse array now holds plain targets: the network is spent.
 	net.Syn, net.Weight16, net.Weight32, net.Weight64 = nil, nil, nil, nil
 

@@ -134,3 +134,24 @@ func maxPackedDelay(net *Network) int {
 	wg.Wait()
 	return slices.Max(maxes)
 }
+
+// packable reports whether every delay group's weights are half-precision
+// numbers of one sign, in a network small enough for packed events.
+func (s *Sim) packable() bool {
+	if s.w16 == nil || s.n > packedNeurons {
+		return false
+	}
+	start := int64(0)
+	for _, end := range s.grpEnd {
+		if end > start {
+			sign := s.w16[start] & 0x8000
+			for _, h := range s.w16[start:end] {
+				if h&0x8000 != sign {
+					return false
+				}
+			}
+		}
+		start = end
+	}
+	return true
+}

@@ -16,3 +16,7 @@ func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int) 
 func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int {
 	panic("poissonAVX2 without AVX2")
 }
+
+func packEvents(dst *uint32, tgt *uint32, w16 *uint16, n int) {
+	panic("packEvents without AVX2")
+}

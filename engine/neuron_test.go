@@ -283,7 +283,7 @@ func vectorMatchesScalar(t *testing.T, poisson bool) {
 	if !haveKernel {
 		t.Skip("no vector kernel on this machine")
 	}
-	run := func(scalar bool) (*Sim, []int32, []uint32) {
+	run := func(scalar, unpacked bool) (*Sim, []int32, []uint32) {
 		net := randomNet(1003, 200, 30, 390) // 1003: a remainder for the scalar tail
 		for i := range net.Ie {
 			net.Ie[i] = 360 + float64(i%50)
@@ -306,14 +306,26 @@ func vectorMatchesScalar(t *testing.T, poisson bool) {
 			t.Fatal(err)
 		}
 		sim.scalar = scalar
+		if !sim.packed {
+			t.Fatal("the test network should travel packed")
+		}
+		sim.packed = !unpacked
 		if err := sim.Run(context.Background(), 3000, true, nil); err != nil {
 			t.Fatal(err)
 		}
 		st, id := sim.Spikes()
 		return sim, st, id
 	}
-	a, sa, ia := run(false)
-	b, sb, ib := run(true)
+	a, sa, ia := run(false, false)
+	for _, unpacked := range []bool{false, true} {
+		b, sb, ib := run(true, unpacked)
+		compareSims(t, a, b, sa, sb, ia, ib)
+	}
+}
+
+// compareSims fails unless two runs agree in every spike and state bit.
+func compareSims(t *testing.T, a, b *Sim, sa, sb []int32, ia, ib []uint32) {
+	t.Helper()
 	if len(sa) < 1000 || len(sa) != len(sb) {
 		t.Fatalf("%d spikes with the vector kernel, %d with the scalar update", len(sa), len(sb))
 	}
