@@ -47,14 +47,19 @@ func (q *queue) extend(m int, double bool) int {
 // empties q.
 func (s *Sim) applyQueue(q *queue) {
 	ex, in := s.arrEx, s.arrIn
-	const mask = 1<<packBits - 1
-	for _, e := range q.ex {
-		ex[e&mask] += unpackWeight(e)
+	if s.packed {
+		// The arrival buffers hold packedNeurons entries here, so the
+		// masked index needs no bounds check.
+		const mask = 1<<packBits - 1
+		pex, pin := (*[packedNeurons]float64)(ex), (*[packedNeurons]float64)(in)
+		for _, e := range q.ex {
+			pex[e&mask] += unpackWeight(e)
+		}
+		for _, e := range q.in {
+			pin[e&mask] -= unpackWeight(e)
+		}
+		q.ex, q.in = q.ex[:0], q.in[:0]
 	}
-	for _, e := range q.in {
-		in[e&mask] -= unpackWeight(e)
-	}
-	q.ex, q.in = q.ex[:0], q.in[:0]
 	if q.w64 != nil {
 		w := q.w64[:len(q.tgt)]
 		for j, t := range q.tgt {

@@ -152,6 +152,10 @@ func New(net *Network, workers int) (*Sim, error) {
 	}
 	s.group(maxDelay)
 	s.packed = s.packable()
+	if s.packed {
+		s.arrEx = make([]float64, packedNeurons)
+		s.arrIn = make([]float64, packedNeurons)
+	}
 	// The synapse array now holds plain targets: the network is spent.
 	net.Syn, net.Weight16, net.Weight32, net.Weight64 = nil, nil, nil, nil
 
