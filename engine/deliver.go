@@ -2,6 +2,7 @@ package engine
 
 import (
 	"slices"
+	"unsafe"
 
 	"github.com/pd14/microcircuit/internal/half"
 )
@@ -82,6 +83,32 @@ func (s *Sim) applyQueue(q *queue) {
 		q.w32 = q.w32[:0]
 	}
 	q.tgt = q.tgt[:0]
+}
+
+// prefetchAhead starts loading what delivering the next spikes of spk to
+// worker k will read, in the order it depends on: the group index of spike
+// i+3, the groups of spike i+2 and the first synapses of spike i+1. Each of
+// these is a cache miss at full scale that would otherwise stall delivery.
+func (s *Sim) prefetchAhead(spk []uint32, i, k int) {
+	w := int64(s.w)
+	if i+3 < len(spk) {
+		prefetch(unsafe.Pointer(&s.grpIdx[int64(spk[i+3])*w+int64(k)]))
+	}
+	if i+2 < len(spk) {
+		if g0 := s.grpIdx[int64(spk[i+2])*w+int64(k)]; g0 > 0 && g0 < int64(len(s.grpEnd)) {
+			prefetch(unsafe.Pointer(&s.grpEnd[g0-1]))
+			prefetch(unsafe.Pointer(&s.grpDelay[g0]))
+		}
+	}
+	if i+1 < len(spk) {
+		if g0 := s.grpIdx[int64(spk[i+1])*w+int64(k)]; g0 > 0 && g0 < int64(len(s.grpEnd)) {
+			start := s.grpEnd[g0-1]
+			prefetch(unsafe.Pointer(&s.target[start]))
+			if s.w16 != nil {
+				prefetch(unsafe.Pointer(&s.w16[start]))
+			}
+		}
+	}
 }
 
 // deliver queues the events of the spike of src, emitted in step t (with

@@ -291,7 +291,11 @@ func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progre
 			s.bar.wait()
 		}
 		for kk := 0; kk < s.w; kk++ {
-			for _, src := range s.spk[kk][par] {
+			spk := s.spk[kk][par]
+			for i, src := range spk {
+				if haveKernel {
+					s.prefetchAhead(spk, i, k)
+				}
 				s.deliver(src, k, t, 1)
 			}
 		}

@@ -1,6 +1,10 @@
 package engine
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // haveKernel reports whether the vector kernels can run here: AVX2 for the
 // neuron update, F16C for converting half-precision weights.
@@ -41,3 +45,8 @@ func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fi
 //
 //go:noescape
 func packEvents(dst *uint32, tgt *uint32, w16 *uint16, n int)
+
+// prefetch asks the processor to start loading the cache line at p.
+//
+//go:noescape
+func prefetch(p unsafe.Pointer)

@@ -2,6 +2,8 @@
 
 package engine
 
+import "unsafe"
+
 // haveKernel reports whether the vector kernels can run here.
 const haveKernel = false
 
@@ -20,3 +22,5 @@ func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fi
 func packEvents(dst *uint32, tgt *uint32, w16 *uint16, n int) {
 	panic("packEvents without AVX2")
 }
+
+func prefetch(p unsafe.Pointer) {}
