@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"slices"
 	"unsafe"
 
@@ -27,9 +28,11 @@ const packBits = 17
 // packedNeurons is the largest network whose events can be packed.
 const packedNeurons = 1 << packBits
 
-// unpackWeight returns the weight magnitude of a packed event.
+// unpackWeight returns the weight magnitude of a packed event: the half
+// precision number (a normal one, exponent E and mantissa M in the top 15
+// bits) rebuilt directly as a float64, exponent E - 15 + 1023.
 func unpackWeight(e uint32) float64 {
-	return float64(half.ToFloat32(uint16(e >> packBits)))
+	return math.Float64frombits((uint64(e>>packBits) + (1023-15)<<10) << 42)
 }
 
 // extend makes room for m more events and returns the index of the first.

@@ -3,6 +3,8 @@ package engine
 import (
 	"math"
 	"testing"
+
+	"github.com/pd14/microcircuit/internal/half"
 )
 
 // TestPoissonTable checks that the table lookup gives the counts of plain
@@ -32,6 +34,17 @@ func TestPoissonTable(t *testing.T) {
 		se := math.Sqrt(lambda / n)
 		if math.Abs(mean-lambda) > 5*se || math.Abs(v-lambda) > 0.05*lambda+5*se {
 			t.Errorf("lambda %v: mean %v, variance %v", lambda, mean, v)
+		}
+	}
+}
+
+// TestUnpackWeight checks the direct half → float64 conversion of packed
+// events against the exact conversion, for every normal half.
+func TestUnpackWeight(t *testing.T) {
+	for h := uint32(1 << 10); h < 0x7c00; h++ {
+		e := h<<packBits | 12345
+		if got, want := unpackWeight(e), float64(half.ToFloat32Exact(uint16(h))); got != want {
+			t.Fatalf("half %#04x: %v, want %v", h, got, want)
 		}
 	}
 }
