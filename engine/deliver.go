@@ -10,8 +10,9 @@ import (
 
 // queue is a list of synaptic events: target neuron and weight (pA). Half
 // and single precision weights travel as float32, double as float64. In
-// packed networks (see Sim.packed) events of multiplicity 1 travel as one
-// 32-bit word each, target and weight magnitude, in ex or in by sign.
+// packed networks (see Sim.packed) events of multiplicity 1 travel as the
+// synapses' own 32-bit words, target and weight magnitude, in ex or in by
+// sign.
 type queue struct {
 	tgt []uint32
 	w32 []float32
@@ -88,6 +89,28 @@ func (s *Sim) applyQueue(q *queue) {
 	q.tgt = q.tgt[:0]
 }
 
+// deliverPacked queues a group of packed synapses, whose weights are
+// negative if neg: as they are, or, with a multiplicity, as plain events.
+func (s *Sim) deliverPacked(q *queue, words []uint32, neg bool, mult float64) {
+	if mult == 1 {
+		if neg {
+			q.in = append(q.in, words...)
+		} else {
+			q.ex = append(q.ex, words...)
+		}
+		return
+	}
+	at := q.extend(len(words), false)
+	for j, e := range words {
+		w := unpackWeight(e) * mult
+		if neg {
+			w = -w
+		}
+		q.tgt[at+j] = e & (1<<packBits - 1)
+		q.w32[at+j] = float32(w)
+	}
+}
+
 // prefetchAhead starts loading what delivering the next spikes of spk to
 // worker k will read, in the order it depends on: the group index of spike
 // i+3, the groups of spike i+2 and the first synapses of spike i+1. Each of
@@ -131,30 +154,15 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 	queues := s.queues[k]
 	for g := g0; g < g1; g++ {
 		end := s.grpEnd[g]
-		slot := base + int(s.grpDelay[g])
+		slot := base + int(s.grpDelay[g]&^grpNeg)
 		if slot >= s.slots {
 			slot -= s.slots
 		}
 		q := &queues[slot]
 		tg := s.target[start:end]
 		s.counts[k].events += int64(len(tg))
-		if s.packed && mult == 1 {
-			dst := &q.ex
-			if s.w16[start]&0x8000 != 0 {
-				dst = &q.in
-			}
-			n := len(*dst)
-			*dst = slices.Grow(*dst, len(tg))[:n+len(tg)]
-			out := (*dst)[n:]
-			done := 0
-			if haveKernel && !s.scalar && len(tg) >= 8 {
-				done = len(tg) &^ 7
-				packEvents(&out[0], &tg[0], &s.w16[start], done)
-			}
-			ws := s.w16[start+int64(done) : end]
-			for j, t := range tg[done:] {
-				out[done+j] = t | uint32(ws[j]&0x7fff)<<packBits
-			}
+		if s.packed {
+			s.deliverPacked(q, tg, s.grpDelay[g]&grpNeg != 0, mult)
 			start = end
 			continue
 		}

@@ -71,9 +71,9 @@ type Sim struct {
 	stop atomic.Bool
 	bar  barrier
 
-	// packed: events travel as 32-bit words (queue.ex, queue.in), which
-	// holds when the weights are half precision, every delay group has one
-	// sign, and there are at most packedNeurons neurons.
+	// packed: each synapse is one 32-bit word, target and weight magnitude,
+	// with the sign in its group's delay (see pack); events travel as these
+	// words (queue.ex, queue.in).
 	packed bool
 	scalar bool            // use the scalar kernels only
 	kc     []kernelConsts  // per worker: the vector kernel's constants
@@ -151,8 +151,8 @@ func New(net *Network, workers int) (*Sim, error) {
 		s.queues[k] = make([]queue, s.slots)
 	}
 	s.group(maxDelay)
-	s.packed = s.packable()
-	if s.packed {
+	if s.packable(maxDelay) {
+		s.pack()
 		s.arrEx = make([]float64, packedNeurons)
 		s.arrIn = make([]float64, packedNeurons)
 	}

@@ -40,12 +40,6 @@ func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 //go:noescape
 func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int
 
-// packEvents writes n packed events (n a multiple of 8): target | the
-// magnitude bits of its half-precision weight << packBits.
-//
-//go:noescape
-func packEvents(dst *uint32, tgt *uint32, w16 *uint16, n int)
-
 // prefetch asks the processor to start loading the cache line at p.
 //
 //go:noescape

@@ -215,33 +215,6 @@ pdone:
 	VZEROUPPER
 	RET
 
-// func packEvents(dst *uint32, tgt *uint32, w16 *uint16, n int)
-TEXT ·packEvents(SB), NOSPLIT, $0-32
-	MOVQ         dst+0(FP), DI
-	MOVQ         tgt+8(FP), SI
-	MOVQ         w16+16(FP), R9
-	MOVQ         n+24(FP), CX
-	MOVL         $0x7fff, DX
-	VMOVQ        DX, X3
-	VPBROADCASTD X3, Y3
-	XORQ         AX, AX
-
-packloop:
-	CMPQ       AX, CX
-	JGE        packdone
-	PREFETCHT0 1024(SI)(AX*4)
-	PREFETCHT0 512(R9)(AX*2)
-	VPMOVZXWD  (R9)(AX*2), Y1
-	VPAND      Y3, Y1, Y1
-	VPSLLD     $17, Y1, Y1
-	VPOR       (SI)(AX*4), Y1, Y1
-	VMOVDQU    Y1, (DI)(AX*4)
-	ADDQ       $8, AX
-	JMP        packloop
-
-packdone:
-	VZEROUPPER
-	RET
 
 // func prefetch(p unsafe.Pointer)
 TEXT ·prefetch(SB), NOSPLIT, $0-8

@@ -19,8 +19,4 @@ func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fi
 	panic("poissonAVX2 without AVX2")
 }
 
-func packEvents(dst *uint32, tgt *uint32, w16 *uint16, n int) {
-	panic("packEvents without AVX2")
-}
-
 func prefetch(p unsafe.Pointer) {}

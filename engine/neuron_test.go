@@ -301,15 +301,16 @@ func vectorMatchesScalar(t *testing.T, poisson bool) {
 				net.Ie[i] = 100
 			}
 		}
+		disablePacking = unpacked
 		sim, err := New(net, 2)
+		disablePacking = false
 		if err != nil {
 			t.Fatal(err)
 		}
 		sim.scalar = scalar
-		if !sim.packed {
-			t.Fatal("the test network should travel packed")
+		if sim.packed == unpacked {
+			t.Fatalf("packed %v, want %v", sim.packed, !unpacked)
 		}
-		sim.packed = !unpacked
 		if err := sim.Run(context.Background(), 3000, true, nil); err != nil {
 			t.Fatal(err)
 		}
