@@ -47,19 +47,6 @@ func (s *Spikes) Train(id int) []float64 {
 	return s.Times[s.Start[i]:s.Start[i+1]]
 }
 
-// Window returns spikes restricted to tMin <= t <= tMax.
-func (s *Spikes) Window(tMin, tMax float64) *Spikes {
-	out := &Spikes{Pops: s.Pops, FirstID: s.FirstID, Sizes: s.Sizes, Start: make([]int, len(s.Start))}
-	for i := 0; i < s.N(); i++ {
-		tr := s.Times[s.Start[i]:s.Start[i+1]]
-		a := sort.SearchFloat64s(tr, tMin)
-		b := sort.Search(len(tr), func(k int) bool { return tr[k] > tMax })
-		out.Times = append(out.Times, tr[a:b]...)
-		out.Start[i+1] = len(out.Times)
-	}
-	return out
-}
-
 // Meta is what a data directory says about its run.
 type Meta struct {
 	TPresim, TSim float64 // ms; zero when unknown

@@ -5,7 +5,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 )
 
 // Reference is an ensemble of reference data sets (usually NEST runs that
@@ -248,11 +247,4 @@ func maxOf(x []float64) float64 {
 		}
 	}
 	return m
-}
-
-// Sorted returns a sorted copy of x without NaNs.
-func Sorted(x []float64) []float64 {
-	v := DropNaN(x)
-	sort.Float64s(v)
-	return v
 }

@@ -73,9 +73,3 @@ func ToFloat32Exact(h uint16) float32 {
 	}
 	return ToFloat32(h)
 }
-
-// Representable reports whether a value of magnitude a is stored as a
-// normal half-precision number.
-func Representable(a float64) bool {
-	return a >= MinNormal && a <= Max
-}

@@ -14,11 +14,6 @@ func PeakRSS() int64 {
 	return statusKB("VmHWM:") * 1024
 }
 
-// RSS returns the current resident set size in bytes, or 0.
-func RSS() int64 {
-	return statusKB("VmRSS:") * 1024
-}
-
 func statusKB(key string) int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
