@@ -128,7 +128,13 @@ func run(ctx context.Context, p *params.Params, overwrite, noPlots bool, out, er
 		}
 	}
 	tStart := time.Now()
+	f, ok := errw.(*os.File)
+	onTerminal := ok && isTerminal(f)
+	if onTerminal {
+		fmt.Fprintf(errw, "building %d synapses ...", p.Network.TotalSynapses())
+	}
 	m, err := microcircuit.Build(p)
+	finishProgress(errw, onTerminal)
 	if err != nil {
 		return err
 	}
