@@ -163,6 +163,7 @@ type meanMark struct {
 	width vg.Length
 }
 
+// Plot draws the mark (plot.Plotter).
 func (m meanMark) Plot(c draw.Canvas, plt *plot.Plot) {
 	trX, trY := plt.Transforms(&c)
 	x, y := trX(m.x), trY(m.y)
@@ -170,6 +171,7 @@ func (m meanMark) Plot(c draw.Canvas, plt *plot.Plot) {
 		[]vg.Point{{X: x, Y: y - m.width/2}, {X: x, Y: y + m.width/2}})
 }
 
+// DataRange is the mark's point (plot.DataRanger).
 func (m meanMark) DataRange() (xmin, xmax, ymin, ymax float64) { return m.x, m.x, m.y, m.y }
 
 // Distributions draws, for every population (rows) and metric (columns),

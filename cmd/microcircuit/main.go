@@ -19,6 +19,7 @@ type exitError struct {
 	err  error
 }
 
+// Error returns the message of the wrapped error.
 func (e *exitError) Error() string { return e.err.Error() }
 
 // newRoot returns the command tree.
