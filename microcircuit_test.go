@@ -26,8 +26,10 @@ func simulate(t *testing.T, p params.Params) *microcircuit.Model {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := m.Simulate(ctx, p.Simulation.TPresim, false, nil); err != nil {
-		t.Fatal(err)
+	if p.Simulation.TPresim > 0 {
+		if err := m.Simulate(ctx, p.Simulation.TPresim, false, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := m.Simulate(ctx, p.Simulation.TSim, true, nil); err != nil {
 		t.Fatal(err)
@@ -111,13 +113,8 @@ func TestThalamicPulse(t *testing.T) {
 		p.SetScale(0.1)
 		p.Network.BgInput = "poisson"
 		p.Stimulus.Thalamic = thalamic
-		m, err := microcircuit.Build(&p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Simulate(context.Background(), 720, true, nil); err != nil {
-			t.Fatal(err)
-		}
+		p.Simulation.TPresim, p.Simulation.TSim = 0, 720
+		m := simulate(t, p)
 		sender, time := m.Spikes()
 		for i, id := range sender {
 			if m.Population(id) != 2 {
@@ -149,17 +146,8 @@ func TestDCTransient(t *testing.T) {
 		p.SetScale(0.1)
 		p.Network.BgInput = "poisson"
 		p.Stimulus.DCTransient = on
-		m, err := microcircuit.Build(&p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Simulate(context.Background(), 650, false, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Simulate(context.Background(), 100, true, nil); err != nil {
-			t.Fatal(err)
-		}
-		s, _ := m.Spikes()
+		p.Simulation.TPresim, p.Simulation.TSim = 650, 100
+		s, _ := simulate(t, p).Spikes()
 		return len(s)
 	}
 	off, on := rate(false), rate(true)
@@ -178,16 +166,8 @@ func TestVoltageRecordingKeepsSpikes(t *testing.T) {
 		p.Simulation.Record = record
 		p.Simulation.VNeurons = 3
 		p.Simulation.VInterval = 0.5
-		m, err := microcircuit.Build(&p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Simulate(context.Background(), 100, false, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Simulate(context.Background(), 200, true, nil); err != nil {
-			t.Fatal(err)
-		}
+		p.Simulation.TPresim, p.Simulation.TSim = 100, 200
+		m := simulate(t, p)
 		s, tm := m.Spikes()
 		return m, s, tm
 	}

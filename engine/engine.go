@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"runtime"
 	"sync"
@@ -310,12 +309,6 @@ func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progre
 		progress(t1 - t0)
 	}
 	return t1
-}
-
-// String describes the simulation's size.
-func (s *Sim) String() string {
-	return fmt.Sprintf("%d neurons, %d synapses, %d workers, %d delay slots",
-		s.n, len(s.target), s.w, s.slots)
 }
 
 // barrier is a reusable spinning barrier for a fixed number of goroutines.

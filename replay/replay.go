@@ -181,6 +181,18 @@ func LoadSpikes(dir string) (*Spikes, error) {
 	return &Spikes{Sender: s, Time: t}, nil
 }
 
+// FromSim returns the spikes sim recorded, as NEST node ids and times (ms)
+// on the grid of resolution h.
+func FromSim(sim *engine.Sim, h float64) *Spikes {
+	st, id := sim.Spikes()
+	sp := &Spikes{Sender: make([]uint32, len(id)), Time: make([]float64, len(id))}
+	for i := range id {
+		sp.Sender[i] = id[i] + 1
+		sp.Time[i] = float64(st[i]+1) * h
+	}
+	return sp
+}
+
 // Diff compares two spike lists on the grid of resolution h (ms) and
 // returns the number of spikes only in a, only in b, and a description of
 // the first difference ("" when they are identical).

@@ -33,12 +33,7 @@ func simulate(t *testing.T, workers int) (*Spikes, *Spikes, float64) {
 	if err := sim.Run(context.Background(), steps, true, nil); err != nil {
 		t.Fatal(err)
 	}
-	st, id := sim.Spikes()
-	got := &Spikes{Sender: make([]uint32, len(id)), Time: make([]float64, len(id))}
-	for i := range id {
-		got.Sender[i] = id[i] + 1
-		got.Time[i] = float64(st[i]+1) * info.Resolution
-	}
+	got := FromSim(sim, info.Resolution)
 	return got, want, info.Resolution
 }
 

@@ -118,12 +118,13 @@ func writeDevices(d *Dir, pops Populations, version, cols string, sender []int,
 	return nil
 }
 
-// WriteNodes writes population_nodeids.dat and nodes.json; voltmeters
-// tells whether voltmeter ids are listed and spikeRecorders whether the
-// spike recorders exist (and so come first).
+// WriteNodes writes population_nodeids.dat and nodes.json, listing the
+// spike recorders.
 func WriteNodes(d *Dir, pops Populations) error { return WriteNodesWith(d, pops, true, false) }
 
-// WriteNodesWith is WriteNodes with the recording devices named.
+// WriteNodesWith is WriteNodes with the recording devices named:
+// spikeRecorders tells whether the spike recorders exist (and so come
+// first), voltmeters whether voltmeter ids are listed.
 func WriteNodesWith(d *Dir, pops Populations, spikeRecorders, voltmeters bool) error {
 	f, err := os.Create(d.File("population_nodeids.dat"))
 	if err != nil {

@@ -72,13 +72,10 @@ one for one and exit non-zero on any difference.`,
 			t0 := time.Now()
 			runErr := sim.Run(ctx, steps, true, nil)
 			fmt.Printf("simulated %g ms in %.2f s\n", float64(sim.Step())*h, time.Since(t0).Seconds())
-			st, id := sim.Spikes()
-			got := &replay.Spikes{Sender: make([]uint32, len(id)), Time: make([]float64, len(id))}
-			sender := make([]int, len(id))
-			for i := range id {
-				got.Sender[i] = id[i] + 1
-				sender[i] = int(id[i]) + 1
-				got.Time[i] = float64(st[i]+1) * h
+			got := replay.FromSim(sim, h)
+			sender := make([]int, len(got.Sender))
+			for i, s := range got.Sender {
+				sender[i] = int(s)
 			}
 			if err := results.WriteSpikes(dir, pops, sender, got.Time, microcircuit.Version); err != nil {
 				return err
