@@ -14,10 +14,15 @@
 package microcircuit
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
+	"time"
 
+	"github.com/pd14/microcircuit/cluster"
 	"github.com/pd14/microcircuit/engine"
 	"github.com/pd14/microcircuit/network"
 	"github.com/pd14/microcircuit/params"
@@ -27,6 +32,11 @@ import (
 const Version = "0.1.0"
 
 // Model is a built microcircuit ready to be simulated.
+//
+// A Model may be one rank's part of a distributed simulation (BuildOn with
+// an MPI communicator). Then Simulate and every method that returns spikes,
+// membrane potentials, rates or counts is collective: every rank must call
+// it, in the same order, and gets the result for the whole network.
 type Model struct {
 	// Params are the parameters the model was built with.
 	Params params.Params
@@ -37,26 +47,50 @@ type Model struct {
 	// Synapses is the number of synapses (recurrent and thalamic).
 	Synapses int64
 
+	comm     *cluster.Comm
 	sim      *engine.Sim
 	h        float64
 	recFrom  int64 // first step recorded
 	recSteps int64 // steps recorded so far
 }
 
-// Build realises the network for p and prepares it for simulation with
-// p.Simulation.Threads worker goroutines (0 = all cores).
+// Build realises the network for p in this process and prepares it for
+// simulation with p.Simulation.Threads worker goroutines (0 = all cores).
 func Build(p *params.Params) (*Model, error) {
-	net, err := network.Build(p, p.Simulation.Threads)
-	if err != nil {
+	return BuildOn(p, cluster.Self())
+}
+
+// BuildOn realises the network for p distributed over the ranks of comm:
+// neuron g (0-based) belongs to rank g mod R, which builds it and the
+// synapses onto it and simulates it with p.Simulation.Threads workers (see
+// network.BuildPart). It is collective; an error on any rank is returned on
+// every rank (as a *cluster.AgreedError). The network and every spike are
+// the same for any number of ranks and threads.
+func BuildOn(p *params.Params, comm *cluster.Comm) (*Model, error) {
+	net, err := network.BuildPart(p, p.Simulation.Threads, comm.Rank(), comm.Size())
+	if err = comm.Agree(err); err != nil {
 		return nil, fmt.Errorf("building network: %w", err)
 	}
-	m := &Model{Params: *p, h: p.Simulation.Resolution, Synapses: net.NumSynapses()}
+	m := &Model{Params: *p, h: p.Simulation.Resolution, comm: comm}
+	syn, _ := cluster.Allgather(comm, []int64{net.NumSynapses()})
+	for _, k := range syn {
+		m.Synapses += k
+	}
 	for k := range net.PopNames {
 		m.Sizes = append(m.Sizes, net.PopStart[k+1]-net.PopStart[k])
 		m.FirstID = append(m.FirstID, net.PopStart[k]+1)
 	}
-	m.sim, err = engine.New(net, p.Simulation.Threads)
-	if err != nil {
+	o := engine.Options{Workers: p.Simulation.Threads}
+	if comm.Size() > 1 {
+		o.Exchanger = comm
+	}
+	workers := p.Simulation.Threads
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	o.Oversubscribed = comm.LocalSize()*workers > runtime.NumCPU()
+	m.sim, err = engine.New(net, o)
+	if err = comm.Agree(err); err != nil {
 		return nil, fmt.Errorf("preparing simulation: %w", err)
 	}
 	m.sim.RecordSpikes(p.RecordSpikes())
@@ -73,6 +107,22 @@ func Build(p *params.Params) (*Model, error) {
 	}
 	return m, nil
 }
+
+// Comm returns the communicator of the ranks that simulate the model.
+func (m *Model) Comm() *cluster.Comm { return m.comm }
+
+// Held returns the number of neurons this rank simulates: NEST node ids
+// rank+1, rank+1+R, rank+1+2R, ... for R ranks (all of them in a single
+// process).
+func (m *Model) Held() int {
+	_, _, n := m.sim.Held()
+	return n
+}
+
+// ExchangeTimes returns, for this rank, the wall time its first worker
+// spent computing and exchanging spikes with the other ranks (including the
+// wait for the slowest); both are zero in a single process.
+func (m *Model) ExchangeTimes() (compute, exchange time.Duration) { return m.sim.ExchangeTimes() }
 
 // Neurons returns the number of neurons.
 func (m *Model) Neurons() int {
@@ -127,13 +177,32 @@ func (m *Model) Simulate(ctx context.Context, t float64, record bool, progress f
 // v_interval_ms) are recorded, and only with "voltage" in the record list.
 func (m *Model) Voltages() (sender []int, time, v []float64) {
 	st, id, vals := m.sim.Voltages()
+	st, _ = cluster.Allgather(m.comm, st)
+	id, _ = cluster.Allgather(m.comm, id)
+	vals, _ = cluster.Allgather(m.comm, vals)
+	idx := byStepThenID(st, id)
 	sender = make([]int, len(id))
 	time = make([]float64, len(id))
-	for i := range id {
-		sender[i] = int(id[i]) + 1
-		time[i] = float64(st[i]+1) * m.h
+	v = make([]float64, len(id))
+	for j, i := range idx {
+		sender[j] = int(id[i]) + 1
+		time[j] = float64(st[i]+1) * m.h
+		v[j] = vals[i]
 	}
-	return sender, time, vals
+	return sender, time, v
+}
+
+// byStepThenID returns the order of the entries by step, then id. Each
+// rank's entries come ordered so, and ranks hold ascending ids.
+func byStepThenID(st []int32, id []uint32) []int {
+	idx := make([]int, len(st))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		return cmp.Or(cmp.Compare(st[a], st[b]), cmp.Compare(id[a], id[b]))
+	})
+	return idx
 }
 
 // RecordedWindow returns the time window (ms) of the recorded spikes:
@@ -146,18 +215,31 @@ func (m *Model) RecordedWindow() (t0, t1 float64) {
 // (NEST node id) fired at time[i] ms.
 func (m *Model) Spikes() (sender []int, time []float64) {
 	st, id := m.sim.Spikes()
+	if m.comm.Size() > 1 {
+		st, _ = cluster.Allgather(m.comm, st)
+		id, _ = cluster.Allgather(m.comm, id)
+	}
+	idx := byStepThenID(st, id)
 	sender = make([]int, len(id))
 	time = make([]float64, len(id))
-	for i := range id {
-		sender[i] = int(id[i]) + 1
-		time[i] = float64(st[i]+1) * m.h
+	for j, i := range idx {
+		sender[j] = int(id[i]) + 1
+		time[j] = float64(st[i]+1) * m.h
 	}
 	return sender, time
 }
 
 // Counts returns the number of spikes emitted and synaptic events delivered
 // since the start, recorded or not.
-func (m *Model) Counts() (spikes, events int64) { return m.sim.Counts() }
+func (m *Model) Counts() (spikes, events int64) {
+	s, e := m.sim.Counts()
+	all, _ := cluster.Allgather(m.comm, []int64{s, e})
+	for r := 0; r < len(all); r += 2 {
+		spikes += all[r]
+		events += all[r+1]
+	}
+	return spikes, events
+}
 
 // Population returns the index of the population holding NEST node id.
 func (m *Model) Population(id int) int {

@@ -2,9 +2,12 @@ package microcircuit_test
 
 import (
 	"context"
+	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/pd14/microcircuit"
+	"github.com/pd14/microcircuit/cluster"
 	"github.com/pd14/microcircuit/params"
 )
 
@@ -188,6 +191,81 @@ func TestVoltageRecordingKeepsSpikes(t *testing.T) {
 	for i := range sender {
 		if times[i] <= 100 || times[i] > 300 || v[i] < -100 || v[i] > -50 {
 			t.Fatalf("sample %d: node %d at %.1f ms, %.3f mV", i, sender[i], times[i], v[i])
+		}
+	}
+}
+
+// TestDistributedMatchesSingle splits the model among in-process ranks
+// (goroutines exchanging spikes every step, as MPI ranks do) and requires
+// the spikes, membrane potentials and counts of a single process, for 2
+// and 3 ranks of 1 and 2 threads, with every random input on.
+func TestDistributedMatchesSingle(t *testing.T) {
+	base := params.Default()
+	base.SetScale(0.05)
+	base.Network.BgInput = "poisson"
+	base.Stimulus.Thalamic = true
+	base.Stimulus.DCTransient = true
+	base.Simulation.Record = []string{"spikes", "voltage"}
+	base.Simulation.VNeurons = 2
+	base.Simulation.TPresim, base.Simulation.TSim = 600, 200
+	type result struct {
+		sender  []int
+		times   []float64
+		vSender []int
+		v       []float64
+		spikes  int64
+		events  int64
+		synapse int64
+	}
+	run := func(m *microcircuit.Model, p params.Params) result {
+		ctx := context.Background()
+		if err := m.Simulate(ctx, p.Simulation.TPresim, false, nil); err != nil {
+			t.Error(err)
+		}
+		if err := m.Simulate(ctx, p.Simulation.TSim, true, nil); err != nil {
+			t.Error(err)
+		}
+		var r result
+		r.sender, r.times = m.Spikes()
+		r.vSender, _, r.v = m.Voltages()
+		r.spikes, r.events = m.Counts()
+		r.synapse = m.Synapses
+		return r
+	}
+	p := base
+	p.Simulation.Threads = 1
+	m, err := microcircuit.Build(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := run(m, p)
+	if len(want.sender) < 1000 || len(want.v) == 0 {
+		t.Fatalf("%d spikes, %d voltage samples: too few to compare", len(want.sender), len(want.v))
+	}
+	for _, c := range []struct{ ranks, threads int }{{2, 1}, {2, 2}, {3, 1}} {
+		p := base
+		p.Simulation.Threads = c.threads
+		comms := cluster.InProcess(c.ranks)
+		got := make([]result, c.ranks)
+		var wg sync.WaitGroup
+		for r := range comms {
+			wg.Add(1)
+			go func(r int) {
+				defer wg.Done()
+				m, err := microcircuit.BuildOn(&p, comms[r])
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got[r] = run(m, p)
+			}(r)
+		}
+		wg.Wait()
+		for r, g := range got {
+			if !reflect.DeepEqual(g, want) {
+				t.Errorf("%d ranks × %d threads, rank %d: %d spikes, %d events, %d synapses; one process: %d, %d, %d",
+					c.ranks, c.threads, r, len(g.sender), g.events, g.synapse, len(want.sender), want.events, want.synapse)
+			}
 		}
 	}
 }

@@ -43,7 +43,7 @@ func BenchmarkUpdate(b *testing.B) {
 // goroutines for about b.N neuron-steps and reports the time per neuron and
 // step.
 func benchSteps(b *testing.B, net *Network, workers int) {
-	sim, err := New(net, workers)
+	sim, err := New(net, Options{Workers: workers})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func benchSteps(b *testing.B, net *Network, workers int) {
 // synapses each, per synaptic event (the update is included).
 func BenchmarkDeliver(b *testing.B) {
 	net := randomNet(20000, 1000, 40, 500)
-	sim, err := New(net, 1)
+	sim, err := New(net, Options{Workers: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

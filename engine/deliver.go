@@ -8,6 +8,28 @@ import (
 	"github.com/pd14/microcircuit/internal/half"
 )
 
+// synapses are the synapses onto the neurons a Sim holds, stored by source
+// and grouped by (source, worker, delay): the groups of source s for worker
+// k are grpIdx[s*w+k] .. grpIdx[s*w+k+1]-1; group g holds synapses
+// grpEnd[g-1] .. grpEnd[g]-1, all with delay grpDelay[g] (see group).
+type synapses struct {
+	slots int // queue ring length in steps (max delay + 1)
+
+	target []uint32 // target neuron (index within the Sim), or packed word
+	w16    []uint16
+	w32    []float32
+	w64    []float64
+
+	grpIdx   []int64
+	grpDelay []uint16
+	grpEnd   []int64
+
+	// packed: each synapse is one 32-bit word, target and weight magnitude,
+	// with the sign in its group's delay (see pack); events travel as these
+	// words (queue.ex, queue.in).
+	packed bool
+}
+
 // queue is a list of synaptic events: target neuron and weight (pA). Half
 // and single precision weights travel as float32, double as float64. In
 // packed networks (see Sim.packed) events of multiplicity 1 travel as the
@@ -51,8 +73,8 @@ func (q *queue) extend(m int, double bool) int {
 // applyQueue sums the events of q, in order, into the arrival buffers and
 // empties q.
 func (s *Sim) applyQueue(q *queue) {
-	ex, in := s.arrEx, s.arrIn
-	if s.packed {
+	ex, in := s.nrn.arrEx, s.nrn.arrIn
+	if s.syn.packed {
 		// The arrival buffers hold packedNeurons entries here, so the
 		// masked index needs no bounds check.
 		const mask = 1<<packBits - 1
@@ -117,23 +139,35 @@ func (s *Sim) deliverPacked(q *queue, words []uint32, neg bool, mult float64) {
 // these is a cache miss at full scale that would otherwise stall delivery.
 func (s *Sim) prefetchAhead(spk []uint32, i, k int) {
 	w := int64(s.w)
+	sy := &s.syn
 	if i+3 < len(spk) {
-		prefetch(unsafe.Pointer(&s.grpIdx[int64(spk[i+3])*w+int64(k)]))
+		prefetch(unsafe.Pointer(&sy.grpIdx[int64(spk[i+3])*w+int64(k)]))
 	}
 	if i+2 < len(spk) {
-		if g0 := s.grpIdx[int64(spk[i+2])*w+int64(k)]; g0 > 0 && g0 < int64(len(s.grpEnd)) {
-			prefetch(unsafe.Pointer(&s.grpEnd[g0-1]))
-			prefetch(unsafe.Pointer(&s.grpDelay[g0]))
+		if g0 := sy.grpIdx[int64(spk[i+2])*w+int64(k)]; g0 > 0 && g0 < int64(len(sy.grpEnd)) {
+			prefetch(unsafe.Pointer(&sy.grpEnd[g0-1]))
+			prefetch(unsafe.Pointer(&sy.grpDelay[g0]))
 		}
 	}
 	if i+1 < len(spk) {
-		if g0 := s.grpIdx[int64(spk[i+1])*w+int64(k)]; g0 > 0 && g0 < int64(len(s.grpEnd)) {
-			start := s.grpEnd[g0-1]
-			prefetch(unsafe.Pointer(&s.target[start]))
-			if s.w16 != nil {
-				prefetch(unsafe.Pointer(&s.w16[start]))
+		if g0 := sy.grpIdx[int64(spk[i+1])*w+int64(k)]; g0 > 0 && g0 < int64(len(sy.grpEnd)) {
+			start := sy.grpEnd[g0-1]
+			prefetch(unsafe.Pointer(&sy.target[start]))
+			if sy.w16 != nil {
+				prefetch(unsafe.Pointer(&sy.w16[start]))
 			}
 		}
+	}
+}
+
+// deliverList queues, for worker k's neurons, the events of the spikes of
+// the neurons in spk (indices in the whole network), emitted in step t.
+func (s *Sim) deliverList(spk []uint32, k int, t int64) {
+	for i, src := range spk {
+		if haveKernel {
+			s.prefetchAhead(spk, i, k)
+		}
+		s.deliver(src, k, t, 1)
 	}
 }
 
@@ -141,37 +175,39 @@ func (s *Sim) prefetchAhead(spk []uint32, i, k int) {
 // multiplicity mult), for worker k's targets: the events of each delay
 // group join the queue of the step they arrive in.
 func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
+	sy := &s.syn
 	gi := int64(src)*int64(s.w) + int64(k)
-	g0, g1 := s.grpIdx[gi], s.grpIdx[gi+1]
+	g0, g1 := sy.grpIdx[gi], sy.grpIdx[gi+1]
 	if g0 == g1 {
 		return
 	}
 	start := int64(0)
 	if g0 > 0 {
-		start = s.grpEnd[g0-1]
+		start = sy.grpEnd[g0-1]
 	}
-	base := int(t % int64(s.slots))
-	queues := s.queues[k]
+	base := int(t % int64(sy.slots))
+	wk := &s.wk[k]
+	queues := wk.queues
 	for g := g0; g < g1; g++ {
-		end := s.grpEnd[g]
-		slot := base + int(s.grpDelay[g]&^grpNeg)
-		if slot >= s.slots {
-			slot -= s.slots
+		end := sy.grpEnd[g]
+		slot := base + int(sy.grpDelay[g]&^grpNeg)
+		if slot >= sy.slots {
+			slot -= sy.slots
 		}
 		q := &queues[slot]
-		tg := s.target[start:end]
-		s.counts[k].events += int64(len(tg))
-		if s.packed {
-			s.deliverPacked(q, tg, s.grpDelay[g]&grpNeg != 0, mult)
+		tg := sy.target[start:end]
+		wk.events += int64(len(tg))
+		if sy.packed {
+			s.deliverPacked(q, tg, sy.grpDelay[g]&grpNeg != 0, mult)
 			start = end
 			continue
 		}
-		at := q.extend(len(tg), s.w64 != nil)
-		if s.w16 != nil && mult == 1 && haveKernel && !s.scalar && len(tg) >= 8 {
+		at := q.extend(len(tg), sy.w64 != nil)
+		if sy.w16 != nil && mult == 1 && haveKernel && !s.scalar && len(tg) >= 8 {
 			n8 := len(tg) &^ 7
-			copyEvents(&q.tgt[at], &q.w32[at], &tg[0], &s.w16[start], n8)
+			copyEvents(&q.tgt[at], &q.w32[at], &tg[0], &sy.w16[start], n8)
 			copy(q.tgt[at+n8:], tg[n8:])
-			for j, h := range s.w16[start+int64(n8) : end] {
+			for j, h := range sy.w16[start+int64(n8) : end] {
 				q.w32[at+n8+j] = half.ToFloat32(h)
 			}
 			start = end
@@ -179,9 +215,9 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 		}
 		copy(q.tgt[at:], tg)
 		switch {
-		case s.w16 != nil:
+		case sy.w16 != nil:
 			dst := q.w32[at : at+len(tg)]
-			src := s.w16[start:end]
+			src := sy.w16[start:end]
 			src = src[:len(dst)]
 			if mult == 1 {
 				for j, h := range src {
@@ -192,16 +228,16 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 					dst[j] = float32(float64(half.ToFloat32(h)) * mult)
 				}
 			}
-		case s.w32 != nil:
+		case sy.w32 != nil:
 			dst := q.w32[at : at+len(tg)]
-			src := s.w32[start:end]
+			src := sy.w32[start:end]
 			src = src[:len(dst)]
 			for j, w := range src {
 				dst[j] = float32(float64(w) * mult)
 			}
 		default:
 			dst := q.w64[at : at+len(tg)]
-			src := s.w64[start:end]
+			src := sy.w64[start:end]
 			src = src[:len(dst)]
 			for j, w := range src {
 				dst[j] = w * mult

@@ -2,112 +2,103 @@ package engine
 
 import (
 	"context"
-	"math"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
 )
 
 // Sim is a network being simulated. Create it with New, advance it with Run.
+//
+// A Sim holds a contiguous range of the network's neurons (all of them in a
+// single process; one rank's share under MPI) and every synapse onto them.
+// Its state is split by concern: the neurons (update.go), the synapses and
+// their delay groups (group.go, deliver.go), the inputs that are not
+// synapses (update.go, poisson.go), the per-worker queues, spike lists,
+// recordings and kernel scratch (worker), and the exchange of spikes with
+// the other ranks (exchange.go).
 type Sim struct {
-	net  *Network
-	n    int // neurons
-	w    int // workers
-	prop Propagators
+	net   *Network
+	n     int // neurons held
+	rank  int // neuron i held is neuron rank + i·ranks of the whole
+	ranks int
+	total int // neurons in the whole network
+	w     int // workers
 
-	theta, vReset float64 // relative to E_L
-	refSteps      float64
-
-	v, iex, iin, ie []float64
-	refr            []float64 // refractory steps left (whole numbers)
-
-	slots int // queue ring length in steps (max delay + 1)
-	// queues[k][t % slots] holds the synaptic events that reach worker k's
-	// neurons in step t, in delivery order.
-	queues [][]queue
-	// arrEx and arrIn sum the input arriving at each neuron in the current
-	// step, per channel.
-	arrEx, arrIn []float64
-
-	target []uint32
-	w16    []uint16
-	w32    []float32
-	w64    []float64
-	// Synapses grouped by (source, worker, delay): the groups of source s
-	// for worker k are grpIdx[s*w+k] .. grpIdx[s*w+k+1]-1; group g holds
-	// synapses grpEnd[g-1] .. grpEnd[g]-1, all with delay grpDelay[g].
-	grpIdx   []int64
-	grpDelay []uint16
-	grpEnd   []int64
-
-	lo   []int       // worker k owns neurons lo[k] .. lo[k+1]-1
-	segs [][]segment // per worker: its neurons split by population
-
-	spk [][2][]uint32 // per worker, per step parity: neurons that spiked
-	ext [2][]extSpike // external source spikes per step parity
-
-	bgRNG  []uint64 // per neuron: background stream state
-	extRNG []uint64 // per external source: stream state
-	extPD  *poisson
+	nrn neurons
+	syn synapses
+	inp inputs
+	wk  []worker
+	xch exchange
+	vc  voltageConfig
 
 	step int64 // steps simulated so far
 
-	recSteps [][]int32  // per worker: recorded spike steps
-	recIDs   [][]uint32 // per worker: recorded spike neurons
+	stop   atomic.Bool
+	bar    barrier
+	scalar bool // use the scalar kernels only
+}
 
-	// Membrane potential recording: worker k samples the neurons vIDs[k]
-	// after every step t with (t+1) % vEvery == 0.
-	vIDs     [][]uint32
-	vEvery   int64
-	vSteps   [][]int32
-	vNeur    [][]uint32
-	vVals    [][]float64
-	noSpikes bool // recording runs keep no spikes
+// worker is what one worker goroutine owns: a contiguous range of the
+// neurons held, the queues of the events that reach them, the spikes they
+// emitted in the last two steps, their recordings and kernel scratch.
+type worker struct {
+	lo, hi int       // neurons lo .. hi-1 (indices within the Sim)
+	segs   []segment // the range split by population
 
-	// counts[k] are worker k's counters, padded against false sharing.
-	counts []counters
+	// queues[t % slots] holds the synaptic events that reach this worker's
+	// neurons in step t, in delivery order.
+	queues []queue
+	// spk[t&1] are the neurons (indices in the whole network) that spiked
+	// in step t.
+	spk [2][]uint32
 
-	stop atomic.Bool
-	bar  barrier
+	rec recording
+	scr scratch
 
-	// packed: each synapse is one 32-bit word, target and weight magnitude,
-	// with the sign in its group's delay (see pack); events travel as these
-	// words (queue.ex, queue.in).
-	packed bool
-	scalar bool            // use the scalar kernels only
-	kc     []kernelConsts  // per worker: the vector kernel's constants
-	mask   [][]uint8       // per worker: spike bits of the vector kernel
-	pc     []poissonConsts // per worker: the vector Poisson kernel's constants
-	fixIdx [][]int32       // per worker: neurons whose Poisson count needs a search
-	fixZ   [][]uint64      // per worker: their random numbers
+	spikes, events int64
+	_              [64]byte // keeps neighbouring workers' counters apart
+}
+
+// scratch is a worker's working memory of the vector kernels.
+type scratch struct {
+	kc     kernelConsts  // the neuron kernel's constants
+	mask   []uint8       // spike bits of the neuron kernel
+	pc     poissonConsts // the Poisson kernel's constants
+	fixIdx []int32       // neurons whose Poisson count needs a search
+	fixZ   []uint64      // their random numbers
 }
 
 type segment struct {
-	lo, hi int      // neurons
+	lo, hi int      // neurons (indices within the Sim)
 	pop    int      // population
 	bg     *poisson // Poisson background counts, nil for none
 }
 
-type counters struct {
-	spikes, events int64
-	_              [48]byte
+// Options configure a Sim.
+type Options struct {
+	// Workers is the number of worker goroutines (0 = GOMAXPROCS).
+	Workers int
+	// Exchanger connects the Sim to the other ranks that simulate the rest
+	// of the network; nil for a Sim that holds the whole network.
+	Exchanger Exchanger
+	// Oversubscribed makes waiting workers sleep instead of spinning, for
+	// machines with fewer cores than the workers of all processes on them
+	// (several ranks on one machine).
+	Oversubscribed bool
 }
 
-type extSpike struct {
-	src  uint32
-	mult float64
-}
-
-// New prepares net for simulation with the given number of worker
-// goroutines (0 = GOMAXPROCS). New takes ownership of net's synapse arrays:
-// it reorders each source's synapses by worker and delay, keeping the order
-// of synapses with the same target and delay, unpacks the targets in place
-// and clears net's synapse and weight arrays. The spikes do not depend on
-// the number of workers.
-func New(net *Network, workers int) (*Sim, error) {
+// New prepares net for simulation. New takes ownership of net's synapse
+// arrays: it reorders each source's synapses by worker and delay, keeping
+// the order of synapses with the same target and delay, unpacks the targets
+// in place and clears net's synapse and weight arrays. The spikes do not
+// depend on the number of workers, nor on how the network is split into
+// parts among ranks.
+func New(net *Network, o Options) (*Sim, error) {
 	if err := net.Check(); err != nil {
 		return nil, err
 	}
+	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -115,67 +106,50 @@ func New(net *Network, workers int) (*Sim, error) {
 	if workers > n {
 		workers = n
 	}
+	if o.Exchanger == nil && n != net.Total() {
+		return nil, fmt.Errorf("network part of rank %d of %d holds %d of %d neurons: simulating a part needs an exchanger",
+			net.Rank, net.Ranks, n, net.Total())
+	}
 	s := &Sim{
-		net: net, n: n, w: workers,
-		prop:     NewPropagators(net.Neuron, net.Resolution),
-		theta:    net.Neuron.VTh - net.Neuron.EL,
-		vReset:   net.Neuron.VReset - net.Neuron.EL,
-		refSteps: math.Round(net.Neuron.TRef / net.Resolution),
-		v:        make([]float64, n),
-		iex:      make([]float64, n),
-		iin:      make([]float64, n),
-		ie:       net.Ie,
-		refr:     make([]float64, n),
-		target:   net.Syn,
-		w16:      net.Weight16,
-		w32:      net.Weight32,
-		w64:      net.Weight64,
+		net: net, n: n, rank: net.Rank, ranks: max(net.Ranks, 1), total: net.Total(), w: workers,
+		nrn: newNeurons(net),
+		syn: synapses{target: net.Syn, w16: net.Weight16, w32: net.Weight32, w64: net.Weight64},
+		xch: exchange{x: o.Exchanger},
 	}
-	for i, v0 := range net.V0 {
-		s.v[i] = v0 - net.Neuron.EL
-	}
-	s.lo = make([]int, workers+1)
-	for k := 0; k <= workers; k++ {
-		s.lo[k] = int(int64(k) * int64(n) / int64(workers))
+	s.wk = make([]worker, workers)
+	for k := range s.wk {
+		s.wk[k].lo = int(int64(k) * int64(n) / int64(workers))
+		s.wk[k].hi = int(int64(k+1) * int64(n) / int64(workers))
 	}
 	maxDelay := max(1, maxPackedDelay(net))
 	if net.BgRate != nil {
 		maxDelay = max(maxDelay, net.BgDelay)
 	}
-	s.slots = maxDelay + 1
-	s.arrEx = make([]float64, n)
-	s.arrIn = make([]float64, n)
-	s.queues = make([][]queue, workers)
-	for k := range s.queues {
-		s.queues[k] = make([]queue, s.slots)
+	s.syn.slots = maxDelay + 1
+	for k := range s.wk {
+		s.wk[k].queues = make([]queue, s.syn.slots)
 	}
 	s.group(maxDelay)
 	if s.packable(maxDelay) {
 		s.pack()
-		s.arrEx = make([]float64, packedNeurons)
-		s.arrIn = make([]float64, packedNeurons)
+		s.nrn.arrEx = make([]float64, packedNeurons)
+		s.nrn.arrIn = make([]float64, packedNeurons)
 	}
 	// The synapse array now holds plain targets: the network is spent.
 	net.Syn, net.Weight16, net.Weight32, net.Weight64 = nil, nil, nil, nil
 
-	s.kc = make([]kernelConsts, workers)
-	s.mask = make([][]uint8, workers)
-	s.pc = make([]poissonConsts, workers)
-	s.fixIdx = make([][]int32, workers)
-	s.fixZ = make([][]uint64, workers)
-	for k := range s.mask {
-		m := s.lo[k+1] - s.lo[k]
-		s.mask[k] = make([]uint8, m/4+1)
-		if net.BgRate != nil {
-			s.fixIdx[k] = make([]int32, m+4)
-			s.fixZ[k] = make([]uint64, m+4)
-		}
-	}
-	s.segs = make([][]segment, workers)
 	h := net.Resolution
-	for k := 0; k < workers; k++ {
+	for k := range s.wk {
+		wk := &s.wk[k]
+		m := wk.hi - wk.lo
+		wk.scr.mask = make([]uint8, m/4+1)
+		if net.BgRate != nil {
+			wk.scr.fixIdx = make([]int32, m+4)
+			wk.scr.fixZ = make([]uint64, m+4)
+		}
 		for p := range net.PopNames {
-			lo, hi := max(s.lo[k], net.PopStart[p]), min(s.lo[k+1], net.PopStart[p+1])
+			lo := max(wk.lo, s.firstHeld(net.PopStart[p]))
+			hi := min(wk.hi, s.firstHeld(net.PopStart[p+1]))
 			if lo >= hi {
 				continue
 			}
@@ -183,41 +157,21 @@ func New(net *Network, workers int) (*Sim, error) {
 			if net.BgRate != nil && net.BgRate[p] > 0 {
 				seg.bg = newPoisson(net.BgRate[p] * h * 1e-3)
 			}
-			s.segs[k] = append(s.segs[k], seg)
+			wk.segs = append(wk.segs, seg)
 		}
 	}
-	if net.BgRate != nil {
-		s.bgRNG = make([]uint64, n)
-		for i := range s.bgRNG {
-			s.bgRNG[i] = streamStart(net.BgSeed, uint64(i))
-		}
-	}
-	if nExt := net.NumSources - n; nExt > 0 && net.ExtRate > 0 {
-		s.extRNG = make([]uint64, nExt)
-		for i := range s.extRNG {
-			s.extRNG[i] = streamStart(net.ExtSeed, uint64(i))
-		}
-		s.extPD = newPoisson(net.ExtRate * h * 1e-3)
-	}
-	s.spk = make([][2][]uint32, workers)
-	s.recSteps = make([][]int32, workers)
-	s.recIDs = make([][]uint32, workers)
-	s.counts = make([]counters, workers)
-	s.vIDs = make([][]uint32, workers)
-	s.vSteps = make([][]int32, workers)
-	s.vNeur = make([][]uint32, workers)
-	s.vVals = make([][]float64, workers)
-	s.bar.n = int32(workers)
+	s.inp = newInputs(net)
+	s.bar.init(workers, o.Oversubscribed)
 	return s, nil
 }
 
-// Counts returns the number of spikes the neurons emitted and of synaptic
-// events delivered to neurons (one per synapse of a spiking source,
+// Counts returns the number of spikes the neurons held emitted and of
+// synaptic events delivered to them (one per synapse of a spiking source,
 // external sources included) since the start.
 func (s *Sim) Counts() (spikes, events int64) {
-	for _, c := range s.counts {
-		spikes += c.spikes
-		events += c.events
+	for k := range s.wk {
+		spikes += s.wk[k].spikes
+		events += s.wk[k].events
 	}
 	return spikes, events
 }
@@ -228,16 +182,35 @@ func (s *Sim) Step() int64 { return s.step }
 // Workers returns the number of worker goroutines.
 func (s *Sim) Workers() int { return s.w }
 
+// Held returns the neurons the Sim holds: n neurons, rank, rank+ranks,
+// rank+2·ranks, ... of the whole network (0-based).
+func (s *Sim) Held() (rank, ranks, n int) { return s.rank, s.ranks, s.n }
+
+// global returns the index in the whole network of neuron i held.
+func (s *Sim) global(i int) int { return s.rank + i*s.ranks }
+
+// firstHeld returns the index among the neurons held of the first one whose
+// index in the whole network is g or more.
+func (s *Sim) firstHeld(g int) int {
+	if g <= s.rank {
+		return 0
+	}
+	return (g - s.rank + s.ranks - 1) / s.ranks
+}
+
 // Run advances the simulation by steps steps. When record is true, the
 // spikes emitted in these steps are kept (see Spikes). progress, if not
 // nil, is called now and then from a worker with the steps done so far in
 // this call; it must be quick. When ctx is cancelled, Run stops at a step
-// boundary and returns ctx's error; the state stays consistent.
+// boundary and returns ctx's error; the state stays consistent. With an
+// exchanger, every rank must call Run with the same steps; a cancellation
+// on any rank stops all of them at the same step.
 func (s *Sim) Run(ctx context.Context, steps int64, record bool, progress func(done int64)) error {
 	if steps <= 0 {
 		return nil
 	}
 	s.stop.Store(false)
+	s.xch.start()
 	t0 := s.step
 	var wg sync.WaitGroup
 	done := make([]int64, s.w)
@@ -251,7 +224,10 @@ func (s *Sim) Run(ctx context.Context, steps int64, record bool, progress func(d
 	wg.Wait()
 	s.step = done[0]
 	if s.step < t0+steps {
-		return ctx.Err()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return context.Canceled // another rank was cancelled
 	}
 	return nil
 }
@@ -270,6 +246,12 @@ const flushBelow = 1e-200
 const flushEvery = 64
 
 // work runs worker k from step t0 to t1 and returns the step it stopped at.
+//
+// A step: the worker applies the events arriving now and updates its
+// neurons; after a barrier, worker 0 exchanges the step's spikes with the
+// other ranks (if any) and, after a second barrier, every worker queues the
+// events of all spikes of the step (in the order of the spiking neurons'
+// indices, then external sources) that reach its own neurons.
 func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progress func(int64)) int64 {
 	for t := t0; t < t1; t++ {
 		par := t & 1
@@ -289,16 +271,20 @@ func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progre
 		if s.w > 1 {
 			s.bar.wait()
 		}
-		for kk := 0; kk < s.w; kk++ {
-			spk := s.spk[kk][par]
-			for i, src := range spk {
-				if haveKernel {
-					s.prefetchAhead(spk, i, k)
-				}
-				s.deliver(src, k, t, 1)
+		if s.xch.x != nil {
+			if k == 0 {
+				s.exchangeSpikes(par, check)
+			}
+			if s.w > 1 {
+				s.bar.wait()
+			}
+			s.deliverList(s.xch.all, k, t)
+		} else {
+			for kk := range s.wk {
+				s.deliverList(s.wk[kk].spk[par], k, t)
 			}
 		}
-		for _, e := range s.ext[par] {
+		for _, e := range s.inp.ext[par] {
 			s.deliver(e.src, k, t, e.mult)
 		}
 		if check && s.stop.Load() {
@@ -311,28 +297,59 @@ func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progre
 	return t1
 }
 
-// barrier is a reusable spinning barrier for a fixed number of goroutines.
+// barrier is a reusable barrier for a fixed number of goroutines. Waiting
+// goroutines spin while there are cores for all of them, and otherwise
+// yield (within this process) or sleep (when other processes need the
+// cores).
 type barrier struct {
 	n     int32
 	count atomic.Int32
 	gen   atomic.Uint32
+	spin  int
+	sleep bool // block on cond after spinning
+	mu    sync.Mutex
+	cond  sync.Cond
+}
+
+func (b *barrier) init(n int, oversubscribed bool) {
+	b.n = int32(n)
+	b.spin = 4096
+	if n > runtime.GOMAXPROCS(0) {
+		b.spin = 0
+	}
+	b.sleep = oversubscribed
+	b.cond.L = &b.mu
 }
 
 func (b *barrier) wait() {
 	g := b.gen.Load()
 	if b.count.Add(1) == b.n {
 		b.count.Store(0)
+		if b.sleep {
+			b.mu.Lock()
+			b.gen.Add(1)
+			b.cond.Broadcast()
+			b.mu.Unlock()
+			return
+		}
 		b.gen.Add(1)
 		return
 	}
-	// Spin while there are cores for every worker; yield otherwise or
-	// after a long wait.
-	spin := 4096
-	if b.n > int32(runtime.GOMAXPROCS(0)) {
-		spin = 0
+	if b.sleep {
+		for i := 0; i < b.spin; i++ {
+			if b.gen.Load() != g {
+				return
+			}
+		}
+		b.mu.Lock()
+		for b.gen.Load() == g {
+			b.cond.Wait()
+		}
+		b.mu.Unlock()
+		return
 	}
 	for i := 0; b.gen.Load() == g; i++ {
-		if i >= spin {
+		if i >= b.spin {
 			runtime.Gosched()
 		}
 	}

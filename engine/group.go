@@ -6,13 +6,13 @@ import (
 	"sync"
 )
 
-// owner returns the worker that owns neuron i.
+// owner returns the worker that owns neuron i (an index within the Sim).
 func (s *Sim) owner(i uint32) int {
 	k := int(int64(i) * int64(s.w) / int64(s.n))
-	for k > 0 && int(i) < s.lo[k] {
+	for k > 0 && int(i) < s.wk[k].lo {
 		k--
 	}
-	for int(i) >= s.lo[k+1] {
+	for int(i) >= s.wk[k].hi {
 		k++
 	}
 	return k
@@ -22,6 +22,7 @@ func (s *Sim) owner(i uint32) int {
 // and builds the group index. Sources are handled in parallel chunks.
 func (s *Sim) group(maxDelay int) {
 	net := s.net
+	sy := &s.syn
 	ns := net.NumSources
 	nkeys := s.w * (maxDelay + 1)
 	type chunk struct {
@@ -72,25 +73,25 @@ func (s *Sim) group(maxDelay int) {
 				}
 				tmpT = append(tmpT[:0], net.Syn[a:b]...)
 				switch {
-				case s.w16 != nil:
-					tmp16 = append(tmp16[:0], s.w16[a:b]...)
-				case s.w32 != nil:
-					tmp32 = append(tmp32[:0], s.w32[a:b]...)
+				case sy.w16 != nil:
+					tmp16 = append(tmp16[:0], sy.w16[a:b]...)
+				case sy.w32 != nil:
+					tmp32 = append(tmp32[:0], sy.w32[a:b]...)
 				default:
-					tmp64 = append(tmp64[:0], s.w64[a:b]...)
+					tmp64 = append(tmp64[:0], sy.w64[a:b]...)
 				}
 				mask := uint32(1)<<net.TargetBits - 1
 				for j, key := range keys {
 					pos := a + cnt[key]
 					cnt[key]++
-					s.target[pos] = tmpT[j] & mask
+					sy.target[pos] = tmpT[j] & mask
 					switch {
-					case s.w16 != nil:
-						s.w16[pos] = tmp16[j]
-					case s.w32 != nil:
-						s.w32[pos] = tmp32[j]
+					case sy.w16 != nil:
+						sy.w16[pos] = tmp16[j]
+					case sy.w32 != nil:
+						sy.w32[pos] = tmp32[j]
 					default:
-						s.w64[pos] = tmp64[j]
+						sy.w64[pos] = tmp64[j]
 					}
 				}
 			}
@@ -101,15 +102,15 @@ func (s *Sim) group(maxDelay int) {
 	for _, ch := range chunks {
 		total += len(ch.ends)
 	}
-	s.grpDelay = make([]uint16, 0, total)
-	s.grpEnd = make([]int64, 0, total)
-	s.grpIdx = make([]int64, ns*s.w+1)
+	sy.grpDelay = make([]uint16, 0, total)
+	sy.grpEnd = make([]int64, 0, total)
+	sy.grpIdx = make([]int64, ns*s.w+1)
 	for c, ch := range chunks {
-		s.grpDelay = append(s.grpDelay, ch.delays...)
-		s.grpEnd = append(s.grpEnd, ch.ends...)
+		sy.grpDelay = append(sy.grpDelay, ch.delays...)
+		sy.grpEnd = append(sy.grpEnd, ch.ends...)
 		s0 := c * ns / nch
 		for j, k := range ch.counts {
-			s.grpIdx[s0*s.w+j+1] = s.grpIdx[s0*s.w+j] + k
+			sy.grpIdx[s0*s.w+j+1] = sy.grpIdx[s0*s.w+j] + k
 		}
 	}
 }
@@ -146,14 +147,15 @@ var disablePacking bool
 // weights of one sign in every delay group, at most packedNeurons neurons,
 // and delays below grpNeg.
 func (s *Sim) packable(maxDelay int) bool {
-	if disablePacking || s.w16 == nil || s.n > packedNeurons || maxDelay >= grpNeg {
+	sy := &s.syn
+	if disablePacking || sy.w16 == nil || s.n > packedNeurons || maxDelay >= grpNeg {
 		return false
 	}
 	start := int64(0)
-	for _, end := range s.grpEnd {
+	for _, end := range sy.grpEnd {
 		if end > start {
-			sign := s.w16[start] & 0x8000
-			for _, h := range s.w16[start:end] {
+			sign := sy.w16[start] & 0x8000
+			for _, h := range sy.w16[start:end] {
 				if h&0x8000 != sign {
 					return false
 				}
@@ -169,27 +171,28 @@ func (s *Sim) packable(maxDelay int) bool {
 // drops the weight array: 4 bytes per synapse instead of 6, and delivery
 // becomes a copy.
 func (s *Sim) pack() {
+	sy := &s.syn
 	start := int64(0)
-	for g, end := range s.grpEnd {
-		if end > start && s.w16[start]&0x8000 != 0 {
-			s.grpDelay[g] |= grpNeg
+	for g, end := range sy.grpEnd {
+		if end > start && sy.w16[start]&0x8000 != 0 {
+			sy.grpDelay[g] |= grpNeg
 		}
 		start = end
 	}
-	m := len(s.target)
+	m := len(sy.target)
 	nch := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for c := 0; c < nch; c++ {
 		wg.Add(1)
 		go func(a, b int) {
 			defer wg.Done()
-			w := s.w16[a:b]
-			for i, t := range s.target[a:b] {
-				s.target[a+i] = t | uint32(w[i]&0x7fff)<<packBits
+			w := sy.w16[a:b]
+			for i, t := range sy.target[a:b] {
+				sy.target[a+i] = t | uint32(w[i]&0x7fff)<<packBits
 			}
 		}(c*m/nch, (c+1)*m/nch)
 	}
 	wg.Wait()
-	s.w16 = nil
-	s.packed = true
+	sy.w16 = nil
+	sy.packed = true
 }

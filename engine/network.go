@@ -7,6 +7,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/pd14/microcircuit/params"
 )
@@ -15,27 +16,40 @@ import (
 // and the inputs that are not synapses (Poisson background, external Poisson
 // sources such as the thalamus, current pulses).
 //
-// Neurons are numbered 0..N-1 (NEST node id - 1). Sources N..NumSources-1
-// are external Poisson spike sources; they have synapses but no dynamics.
+// The neurons of the whole network are numbered 0..Total()-1 (NEST node id
+// - 1). Sources Total()..NumSources-1 are external Poisson spike sources;
+// they have synapses but no dynamics.
+//
+// A Network may hold a part of the whole: the neurons of one rank of a
+// distributed simulation, which are distributed round-robin as NEST
+// distributes them (neuron g belongs to rank g mod Ranks), and the synapses
+// onto them from every source. A single process holds the whole (Rank 0,
+// Ranks 0 or 1).
 type Network struct {
 	// Neuron holds the parameters shared by every neuron.
 	Neuron params.Neuron
-	// PopNames and PopStart describe the populations: population p holds
-	// neurons PopStart[p] .. PopStart[p+1]-1.
+	// PopNames and PopStart describe the populations of the whole
+	// network: population p holds neurons PopStart[p] .. PopStart[p+1]-1.
 	PopNames []string
 	PopStart []int
-	// V0 is the initial membrane potential (mV, absolute) of each neuron.
+	// Rank and Ranks say which part is held: neuron i held is neuron
+	// Global(i) = Rank + i·Ranks of the whole network.
+	Rank, Ranks int
+	// V0 is the initial membrane potential (mV, absolute) of each neuron
+	// held.
 	V0 []float64
-	// Ie is the constant input current (pA) of each neuron.
+	// Ie is the constant input current (pA) of each neuron held.
 	Ie []float64
 
-	// NumSources is N plus the number of external spike sources.
+	// NumSources is Total() plus the number of external spike sources.
 	NumSources int
-	// SrcStart indexes the synapse arrays: the synapses of source s are
-	// SrcStart[s] .. SrcStart[s+1]-1, in their canonical order.
+	// SrcStart indexes the synapse arrays: the synapses of source s onto
+	// the neurons held are SrcStart[s] .. SrcStart[s+1]-1, in their
+	// canonical order (a part keeps the order of the whole).
 	SrcStart []int64
-	// Syn packs each synapse's target neuron (the low TargetBits bits) and
-	// its delay in steps (the bits above, >= 1); see Pack.
+	// Syn packs each synapse's target (the index i of the neuron among
+	// those held; the low TargetBits bits) and its delay in steps (the
+	// bits above, >= 1); see Pack.
 	Syn        []uint32
 	TargetBits uint
 	// Exactly one of the weight arrays is set: the weight (pA) of each
@@ -71,8 +85,25 @@ type Network struct {
 	PulseFirst, PulseLast int64
 }
 
-// N returns the number of neurons.
+// N returns the number of neurons held.
 func (n *Network) N() int { return len(n.V0) }
+
+// Total returns the number of neurons of the whole network.
+func (n *Network) Total() int {
+	if len(n.PopStart) == 0 {
+		return 0
+	}
+	return n.PopStart[len(n.PopStart)-1]
+}
+
+// Global returns the index in the whole network of neuron i held.
+func (n *Network) Global(i int) int { return n.Rank + i*max(n.Ranks, 1) }
+
+// HeldBy returns the number of the total neurons that rank holds when the
+// neurons are distributed round-robin over ranks ranks.
+func HeldBy(total, rank, ranks int) int {
+	return max(0, (total-rank+ranks-1)/ranks)
+}
 
 // NumSynapses returns the number of synapses.
 func (n *Network) NumSynapses() int64 { return int64(len(n.Syn)) }
@@ -110,11 +141,16 @@ func (n *Network) Check() error {
 	if len(n.Ie) != N {
 		return fmt.Errorf("network: %d I_e values for %d neurons", len(n.Ie), N)
 	}
-	if len(n.PopStart) != len(n.PopNames)+1 || n.PopStart[0] != 0 || n.PopStart[len(n.PopNames)] != N {
-		return fmt.Errorf("network: population boundaries %v do not cover %d neurons", n.PopStart, N)
+	if len(n.PopStart) != len(n.PopNames)+1 || n.PopStart[0] != 0 || !slices.IsSorted(n.PopStart) {
+		return fmt.Errorf("network: population boundaries %v are not ascending from 0", n.PopStart)
 	}
-	if n.NumSources < N || N > math.MaxUint32 {
-		return fmt.Errorf("network: %d sources for %d neurons", n.NumSources, N)
+	total := n.Total()
+	if ranks := max(n.Ranks, 1); n.Rank < 0 || n.Rank >= ranks || N != HeldBy(total, n.Rank, ranks) {
+		return fmt.Errorf("network: rank %d of %d holds %d neurons; of %d neurons it holds %d",
+			n.Rank, ranks, N, total, HeldBy(total, n.Rank, ranks))
+	}
+	if n.NumSources < total || n.NumSources > math.MaxUint32 {
+		return fmt.Errorf("network: %d sources for %d neurons", n.NumSources, total)
 	}
 	if n.TargetBits < TargetBitsFor(N) || n.TargetBits > 31 {
 		return fmt.Errorf("network: %d target bits cannot hold %d neurons", n.TargetBits, N)
@@ -153,4 +189,53 @@ func (n *Network) Check() error {
 		return fmt.Errorf("network: %d pulse amplitudes for %d populations", len(n.PulseAmp), len(n.PopNames))
 	}
 	return nil
+}
+
+// Part returns the part of the whole network n that rank holds when the
+// neurons are distributed round-robin over ranks ranks, with the synapses
+// onto them in their order in n. The part shares no memory with n.
+func (n *Network) Part(rank, ranks int) (*Network, error) {
+	if max(n.Ranks, 1) != 1 {
+		return nil, fmt.Errorf("network: only a whole network can be split, not a part")
+	}
+	if ranks < 1 || rank < 0 || rank >= ranks || rank >= n.N() {
+		return nil, fmt.Errorf("network: rank %d of %d: a part must hold at least one of the %d neurons", rank, ranks, n.N())
+	}
+	held := HeldBy(n.N(), rank, ranks)
+	p := *n
+	p.PopNames = slices.Clone(n.PopNames)
+	p.PopStart = slices.Clone(n.PopStart)
+	p.Rank, p.Ranks = rank, ranks
+	p.V0 = make([]float64, held)
+	p.Ie = make([]float64, held)
+	for i := range p.V0 {
+		p.V0[i], p.Ie[i] = n.V0[p.Global(i)], n.Ie[p.Global(i)]
+	}
+	p.BgRate = slices.Clone(n.BgRate)
+	p.PulseAmp = slices.Clone(n.PulseAmp)
+	p.TargetBits = TargetBitsFor(held)
+	p.SrcStart = make([]int64, n.NumSources+1)
+	p.Syn, p.Weight16, p.Weight32, p.Weight64 = nil, nil, nil, nil
+	for s := 0; s < n.NumSources; s++ {
+		for k := n.SrcStart[s]; k < n.SrcStart[s+1]; k++ {
+			t, d := n.Unpack(n.Syn[k])
+			if int(t)%ranks != rank {
+				continue
+			}
+			p.Syn = append(p.Syn, p.Pack(t/uint32(ranks), d))
+			switch {
+			case n.Weight16 != nil:
+				p.Weight16 = append(p.Weight16, n.Weight16[k])
+			case n.Weight32 != nil:
+				p.Weight32 = append(p.Weight32, n.Weight32[k])
+			default:
+				p.Weight64 = append(p.Weight64, n.Weight64[k])
+			}
+		}
+		p.SrcStart[s+1] = int64(len(p.Syn))
+	}
+	if p.Weight64 == nil && n.Weight64 != nil {
+		p.Weight64 = []float64{}
+	}
+	return &p, nil
 }

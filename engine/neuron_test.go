@@ -68,7 +68,7 @@ func TestPSPPeak(t *testing.T) {
 		t.Fatalf("weight for 0.15 mV = %v, want 87.8085", w)
 	}
 	connect(net, 0, []uint32{1}, []float64{w}, []uint16{1})
-	sim, err := New(net, 1)
+	sim, err := New(net, Options{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestConstantCurrentInterval(t *testing.T) {
 	for _, ie := range []float64{400, 500, 1000} {
 		net := tiny(1, h)
 		net.Ie[0] = ie
-		sim, err := New(net, 1)
+		sim, err := New(net, Options{Workers: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +138,7 @@ func TestRefractorySteps(t *testing.T) {
 	nr := params.Default().Network.Neuron
 	net := tiny(1, 0.1)
 	net.Ie[0] = 1e5 // fires as soon as it may
-	sim, err := New(net, 1)
+	sim, err := New(net, Options{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestInputInStepOfCrossing(t *testing.T) {
 		net.V0[0] = -49
 		return net
 	}
-	ref, err := New(base(), 1)
+	ref, err := New(base(), Options{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestInputInStepOfCrossing(t *testing.T) {
 	// Neuron 0 fires in step 0; delay cross steps makes the spike arrive
 	// in step cross.
 	connect(net, 0, []uint32{1}, []float64{-1e5}, []uint16{uint16(cross)})
-	sim, err := New(net, 1)
+	sim, err := New(net, Options{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestVoltmeterClosedForm(t *testing.T) {
 	net.Ie[0] = 300 // below rheobase: never fires
 	net.V0[0] = -70
 	net.Ie[1] = 450 // fires regularly
-	sim, err := New(net, 1)
+	sim, err := New(net, Options{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,14 +302,14 @@ func vectorMatchesScalar(t *testing.T, poisson bool) {
 			}
 		}
 		disablePacking = unpacked
-		sim, err := New(net, 2)
+		sim, err := New(net, Options{Workers: 2})
 		disablePacking = false
 		if err != nil {
 			t.Fatal(err)
 		}
 		sim.scalar = scalar
-		if sim.packed == unpacked {
-			t.Fatalf("packed %v, want %v", sim.packed, !unpacked)
+		if sim.syn.packed == unpacked {
+			t.Fatalf("packed %v, want %v", sim.syn.packed, !unpacked)
 		}
 		if err := sim.Run(context.Background(), 3000, true, nil); err != nil {
 			t.Fatal(err)
@@ -335,8 +335,8 @@ func compareSims(t *testing.T, a, b *Sim, sa, sb []int32, ia, ib []uint32) {
 			t.Fatalf("spike %d differs", i)
 		}
 	}
-	for i := range a.v {
-		if a.v[i] != b.v[i] || a.iex[i] != b.iex[i] || a.iin[i] != b.iin[i] || a.refr[i] != b.refr[i] {
+	for i := range a.nrn.v {
+		if a.nrn.v[i] != b.nrn.v[i] || a.nrn.iex[i] != b.nrn.iex[i] || a.nrn.iin[i] != b.nrn.iin[i] || a.nrn.refr[i] != b.nrn.refr[i] {
 			t.Fatalf("neuron %d: state differs between vector and scalar update", i)
 		}
 	}

@@ -5,13 +5,52 @@ import (
 	"slices"
 )
 
-// Spikes returns the recorded spikes ordered by step, then neuron: step[i]
-// is the step in which neuron id[i] (0-based) fired; its NEST time stamp is
-// (step+1)·resolution.
+// recording is what one worker recorded: spikes, and membrane potentials of
+// the neurons chosen for it.
+type recording struct {
+	steps []int32  // step of each recorded spike
+	ids   []uint32 // its neuron (index in the whole network)
+
+	vIDs   []uint32 // neurons sampled (indices within the Sim)
+	vSteps []int32
+	vNeur  []uint32 // index in the whole network
+	vVals  []float64
+}
+
+// voltageConfig says what recording runs keep: membrane potentials are
+// sampled after every step t with (t+1) % every == 0.
+type voltageConfig struct {
+	every    int64
+	noSpikes bool // recording runs keep no spikes
+}
+
+// record keeps what worker wk recorded in step t, in which the neurons spk
+// spiked.
+func (s *Sim) record(wk *worker, t int64, spk []uint32) {
+	r := &wk.rec
+	if s.vc.every > 0 && (t+1)%s.vc.every == 0 {
+		el := s.net.Neuron.EL
+		for _, i := range r.vIDs {
+			r.vSteps = append(r.vSteps, int32(t))
+			r.vNeur = append(r.vNeur, uint32(s.global(int(i))))
+			r.vVals = append(r.vVals, s.nrn.v[i]+el)
+		}
+	}
+	if !s.vc.noSpikes {
+		for _, i := range spk {
+			r.steps = append(r.steps, int32(t))
+			r.ids = append(r.ids, i)
+		}
+	}
+}
+
+// Spikes returns the recorded spikes of the neurons held, ordered by step,
+// then neuron: step[i] is the step in which neuron id[i] (0-based index in
+// the whole network) fired; its NEST time stamp is (step+1)·resolution.
 func (s *Sim) Spikes() (step []int32, id []uint32) {
 	total := 0
-	for _, r := range s.recSteps {
-		total += len(r)
+	for k := range s.wk {
+		total += len(s.wk[k].rec.steps)
 	}
 	step = make([]int32, 0, total)
 	id = make([]uint32, 0, total)
@@ -20,15 +59,17 @@ func (s *Sim) Spikes() (step []int32, id []uint32) {
 	pos := make([]int, s.w)
 	for len(step) < total {
 		best := -1
-		for k := 0; k < s.w; k++ {
-			if pos[k] < len(s.recSteps[k]) && (best < 0 || s.recSteps[k][pos[k]] < s.recSteps[best][pos[best]]) {
+		for k := range s.wk {
+			r := &s.wk[k].rec
+			if pos[k] < len(r.steps) && (best < 0 || r.steps[pos[k]] < s.wk[best].rec.steps[pos[best]]) {
 				best = k
 			}
 		}
-		st := s.recSteps[best][pos[best]]
-		for pos[best] < len(s.recSteps[best]) && s.recSteps[best][pos[best]] == st {
+		r := &s.wk[best].rec
+		st := r.steps[pos[best]]
+		for pos[best] < len(r.steps) && r.steps[pos[best]] == st {
 			step = append(step, st)
-			id = append(id, s.recIDs[best][pos[best]])
+			id = append(id, r.ids[pos[best]])
 			pos[best]++
 		}
 	}
@@ -37,49 +78,53 @@ func (s *Sim) Spikes() (step []int32, id []uint32) {
 
 // ClearSpikes drops the recorded spikes and membrane potentials.
 func (s *Sim) ClearSpikes() {
-	for k := range s.recSteps {
-		s.recSteps[k] = s.recSteps[k][:0]
-		s.recIDs[k] = s.recIDs[k][:0]
-		s.vSteps[k] = s.vSteps[k][:0]
-		s.vNeur[k] = s.vNeur[k][:0]
-		s.vVals[k] = s.vVals[k][:0]
+	for k := range s.wk {
+		r := &s.wk[k].rec
+		r.steps, r.ids = r.steps[:0], r.ids[:0]
+		r.vSteps, r.vNeur, r.vVals = r.vSteps[:0], r.vNeur[:0], r.vVals[:0]
 	}
 }
 
 // RecordSpikes sets whether recording runs keep spikes (the default).
-func (s *Sim) RecordSpikes(on bool) { s.noSpikes = !on }
+func (s *Sim) RecordSpikes(on bool) { s.vc.noSpikes = !on }
 
 // RecordVoltage makes recording runs sample the membrane potential of the
-// neurons ids (0-based) after every step whose end is a multiple of every
-// steps, as NEST's voltmeter does; every = 0 turns it off.
+// neurons ids (0-based indices in the whole network; those the Sim does not
+// hold are left to the Sims that do) after every step whose end is a
+// multiple of every steps, as NEST's voltmeter does; every = 0 turns it off.
 func (s *Sim) RecordVoltage(ids []int, every int64) error {
 	if every < 0 {
 		return fmt.Errorf("voltage interval %d steps: must be >= 0", every)
 	}
-	s.vEvery = every
-	for k := range s.vIDs {
-		s.vIDs[k] = s.vIDs[k][:0]
+	s.vc.every = every
+	for k := range s.wk {
+		s.wk[k].rec.vIDs = s.wk[k].rec.vIDs[:0]
 	}
 	sorted := slices.Clone(ids)
 	slices.Sort(sorted)
 	for _, i := range slices.Compact(sorted) {
-		if i < 0 || i >= s.n {
-			return fmt.Errorf("voltage recording: neuron %d outside 0..%d", i, s.n-1)
+		if i < 0 || i >= s.total {
+			return fmt.Errorf("voltage recording: neuron %d outside 0..%d", i, s.total-1)
 		}
-		k := s.owner(uint32(i))
-		s.vIDs[k] = append(s.vIDs[k], uint32(i))
+		if (i-s.rank)%s.ranks != 0 || i < s.rank {
+			continue
+		}
+		j := (i - s.rank) / s.ranks
+		r := &s.wk[s.owner(uint32(j))].rec
+		r.vIDs = append(r.vIDs, uint32(j))
 	}
 	return nil
 }
 
 // Voltages returns the recorded membrane potentials ordered by step, then
-// neuron: neuron id[i] (0-based) had v[i] mV at the end of step step[i]
-// (NEST time stamp (step+1)·resolution).
+// neuron: neuron id[i] (0-based index in the whole network) had v[i] mV at
+// the end of step step[i] (NEST time stamp (step+1)·resolution).
 func (s *Sim) Voltages() (step []int32, id []uint32, v []float64) {
-	for k := range s.vSteps {
-		step = append(step, s.vSteps[k]...)
-		id = append(id, s.vNeur[k]...)
-		v = append(v, s.vVals[k]...)
+	for k := range s.wk {
+		r := &s.wk[k].rec
+		step = append(step, r.vSteps...)
+		id = append(id, r.vNeur...)
+		v = append(v, r.vVals...)
 	}
 	// Workers hold contiguous neuron ranges: order by step, then id.
 	idx := make([]int, len(step))
@@ -99,5 +144,6 @@ func (s *Sim) Voltages() (step []int32, id []uint32, v []float64) {
 	return st2, id2, v2
 }
 
-// V returns the membrane potential (mV) of neuron i.
-func (s *Sim) V(i int) float64 { return s.v[i] + s.net.Neuron.EL }
+// V returns the membrane potential (mV) of neuron i (0-based index in the
+// whole network), which the Sim must hold.
+func (s *Sim) V(i int) float64 { return s.nrn.v[(i-s.rank)/s.ranks] + s.net.Neuron.EL }

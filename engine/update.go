@@ -5,50 +5,109 @@ import (
 	"math/bits"
 )
 
+// neurons is the state of the neurons a Sim holds, the constants of their
+// update, and the input that arrives at them in the current step. Indices
+// are those within the Sim.
+type neurons struct {
+	prop                    Propagators
+	theta, vReset, refSteps float64 // relative to E_L; steps
+
+	v, iex, iin []float64 // membrane potential (relative to E_L), currents
+	ie          []float64 // constant input current
+	refr        []float64 // refractory steps left (whole numbers)
+
+	// arrEx and arrIn sum the input arriving at each neuron in the current
+	// step, per channel.
+	arrEx, arrIn []float64
+}
+
+func newNeurons(net *Network) neurons {
+	n := net.N()
+	nr := neurons{
+		prop:     NewPropagators(net.Neuron, net.Resolution),
+		theta:    net.Neuron.VTh - net.Neuron.EL,
+		vReset:   net.Neuron.VReset - net.Neuron.EL,
+		refSteps: math.Round(net.Neuron.TRef / net.Resolution),
+		v:        make([]float64, n),
+		iex:      make([]float64, n),
+		iin:      make([]float64, n),
+		ie:       net.Ie,
+		refr:     make([]float64, n),
+		arrEx:    make([]float64, n),
+		arrIn:    make([]float64, n),
+	}
+	for i, v0 := range net.V0 {
+		nr.v[i] = v0 - net.Neuron.EL
+	}
+	return nr
+}
+
+// inputs are the random streams of the inputs that are not synapses: the
+// Poisson background of every neuron held and the external sources, whose
+// spikes every rank draws alike.
+type inputs struct {
+	bgRNG  []uint64 // per neuron held: background stream state
+	extRNG []uint64 // per external source: stream state
+	extPD  *poisson
+	ext    [2][]extSpike // external source spikes per step parity
+}
+
+type extSpike struct {
+	src  uint32
+	mult float64
+}
+
+func newInputs(net *Network) inputs {
+	var in inputs
+	if net.BgRate != nil {
+		in.bgRNG = make([]uint64, net.N())
+		for i := range in.bgRNG {
+			in.bgRNG[i] = streamStart(net.BgSeed, uint64(net.Global(i)))
+		}
+	}
+	if nExt := net.NumSources - net.Total(); nExt > 0 && net.ExtRate > 0 {
+		in.extRNG = make([]uint64, nExt)
+		for i := range in.extRNG {
+			in.extRNG[i] = streamStart(net.ExtSeed, uint64(i))
+		}
+		in.extPD = newPoisson(net.ExtRate * net.Resolution * 1e-3)
+	}
+	return in
+}
+
 // update advances worker k's neurons through step t.
 func (s *Sim) update(k int, t int64, par int64, record bool) {
-	s.applyQueue(&s.queues[k][int(t%int64(s.slots))])
+	wk := &s.wk[k]
+	s.applyQueue(&wk.queues[int(t%int64(s.syn.slots))])
 	if t%flushEvery == 0 {
-		s.flush(k)
+		s.flush(wk)
 	}
-	spk := s.spk[k][par][:0]
-	bgOn := s.bgRNG != nil && t >= int64(s.net.BgDelay)
-	for _, seg := range s.segs[k] {
+	spk := wk.spk[par][:0]
+	bgOn := s.inp.bgRNG != nil && t >= int64(s.net.BgDelay)
+	for _, seg := range wk.segs {
 		i0 := 0.0
 		if s.net.PulseAmp != nil && t-1 >= s.net.PulseFirst && t-1 <= s.net.PulseLast {
 			i0 = s.net.PulseAmp[seg.pop]
 		}
 		var bg []uint64
 		if bgOn && seg.bg != nil {
-			bg = s.bgRNG[seg.lo:seg.hi]
+			bg = s.inp.bgRNG[seg.lo:seg.hi]
 		}
-		spk = s.updateSegment(k, seg, i0, bg, s.arrEx[seg.lo:seg.hi], s.arrIn[seg.lo:seg.hi], spk)
+		spk = s.updateSegment(wk, seg, i0, bg, s.nrn.arrEx[seg.lo:seg.hi], s.nrn.arrIn[seg.lo:seg.hi], spk)
 	}
-	s.spk[k][par] = spk
-	s.counts[k].spikes += int64(len(spk))
-	if record && s.vEvery > 0 && (t+1)%s.vEvery == 0 {
-		el := s.net.Neuron.EL
-		for _, i := range s.vIDs[k] {
-			s.vSteps[k] = append(s.vSteps[k], int32(t))
-			s.vNeur[k] = append(s.vNeur[k], i)
-			s.vVals[k] = append(s.vVals[k], s.v[i]+el)
-		}
-	}
-	if record && !s.noSpikes && len(spk) > 0 {
-		for _, i := range spk {
-			s.recSteps[k] = append(s.recSteps[k], int32(t))
-			s.recIDs[k] = append(s.recIDs[k], i)
-		}
+	wk.spk[par] = spk
+	wk.spikes += int64(len(spk))
+	if record {
+		s.record(wk, t, spk)
 	}
 }
 
-// flush sets currents and potentials of worker k's neurons that decay
-// towards zero to zero before they become subnormal (subnormal arithmetic
-// is about 100 times slower); at these magnitudes they cannot change V or
-// any spike.
-func (s *Sim) flush(k int) {
-	lo, hi := s.lo[k], s.lo[k+1]
-	for _, x := range [][]float64{s.iex[lo:hi], s.iin[lo:hi], s.v[lo:hi]} {
+// flush sets currents and potentials of wk's neurons that decay towards
+// zero to zero before they become subnormal (subnormal arithmetic is about
+// 100 times slower); at these magnitudes they cannot change V or any spike.
+func (s *Sim) flush(wk *worker) {
+	lo, hi := wk.lo, wk.hi
+	for _, x := range [][]float64{s.nrn.iex[lo:hi], s.nrn.iin[lo:hi], s.nrn.v[lo:hi]} {
 		for i, v := range x {
 			if math.Abs(v) < flushBelow {
 				x[i] = 0
@@ -64,19 +123,20 @@ type kernelConsts [11][4]float64
 // updateSegment advances the neurons of seg by one step (SPEC §3) and
 // appends those that spike to spk. bg, if not nil, holds the neurons'
 // background random streams: their Poisson input joins this step's arrivals.
-func (s *Sim) updateSegment(k int, seg segment, i0 float64, bg []uint64, arrEx, arrIn []float64, spk []uint32) []uint32 {
+func (s *Sim) updateSegment(wk *worker, seg segment, i0 float64, bg []uint64, arrEx, arrIn []float64, spk []uint32) []uint32 {
 	lo, hi := seg.lo, seg.hi
+	scr := &wk.scr
 	if bg != nil {
 		pd, bgW := seg.bg, s.net.BgWeight
 		arr := arrEx[:len(bg)]
 		done := 0
 		if haveKernel && !s.scalar && len(bg) >= 4 {
 			done = len(bg) &^ 3
-			if s.pc[k][5][0] != math.Float64bits(bgW) {
-				s.pc[k] = newPoissonConsts(bgW)
+			if scr.pc[5][0] != math.Float64bits(bgW) {
+				scr.pc = newPoissonConsts(bgW)
 			}
-			fi, fz := s.fixIdx[k], s.fixZ[k]
-			nfix := poissonAVX2(&bg[0], &arr[0], &pd.table32[0], &s.pc[k], &fi[0], &fz[0], done)
+			fi, fz := scr.fixIdx, scr.fixZ
+			nfix := poissonAVX2(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
 			for f := 0; f < nfix; f++ {
 				arr[fi[f]] += bgW * float64(pd.finish(fz[f]))
 			}
@@ -92,13 +152,14 @@ func (s *Sim) updateSegment(k int, seg segment, i0 float64, bg []uint64, arrEx, 
 		n4 = (hi - lo) &^ 3
 	}
 	if n4 > 0 {
-		c := s.consts(k, i0)
-		mask := s.mask[k][:n4/4]
-		updateAVX2(&s.v[lo], &s.iex[lo], &s.iin[lo], &s.ie[lo], &arrEx[0], &arrIn[0], &s.refr[lo], &mask[0], n4, c)
+		nr := &s.nrn
+		c := s.consts(scr, i0)
+		mask := scr.mask[:n4/4]
+		updateAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &nr.ie[lo], &arrEx[0], &arrIn[0], &nr.refr[lo], &mask[0], n4, c)
 		for b, m := range mask {
 			for m != 0 {
 				bit := bits.TrailingZeros8(m)
-				spk = append(spk, uint32(lo+4*b+bit))
+				spk = append(spk, uint32(s.global(lo+4*b+bit)))
 				m &= m - 1
 			}
 		}
@@ -106,27 +167,30 @@ func (s *Sim) updateSegment(k int, seg segment, i0 float64, bg []uint64, arrEx, 
 	return s.updateScalar(lo+n4, hi, i0, arrEx[n4:], arrIn[n4:], spk)
 }
 
-// consts returns worker k's kernel constants for a step with current i0.
-func (s *Sim) consts(k int, i0 float64) *kernelConsts {
-	p := s.prop
-	vals := [11]float64{p.P22, p.P21ex, p.P21in, p.P20, p.P11ex, p.P11in, s.theta, s.vReset, s.refSteps, 1, i0}
+// consts returns the kernel constants for a step with current i0, kept in
+// a worker's scratch.
+func (s *Sim) consts(scr *scratch, i0 float64) *kernelConsts {
+	p, nr := s.nrn.prop, &s.nrn
+	vals := [11]float64{p.P22, p.P21ex, p.P21in, p.P20, p.P11ex, p.P11in, nr.theta, nr.vReset, nr.refSteps, 1, i0}
 	for i, v := range vals {
-		s.kc[k][i] = [4]float64{v, v, v, v}
+		scr.kc[i] = [4]float64{v, v, v, v}
 	}
-	return &s.kc[k]
+	return &scr.kc
 }
 
-// updateScalar advances neurons lo..hi-1 by one step, one at a time.
+// updateScalar advances neurons lo..hi-1 by one step, one at a time, and
+// appends those that spike (as indices in the whole network) to spk.
 func (s *Sim) updateScalar(lo, hi int, i0 float64, arrEx, arrIn []float64, spk []uint32) []uint32 {
 	if lo >= hi {
 		return spk
 	}
-	p := s.prop
-	v, iex, iin := s.v[lo:hi], s.iex[lo:hi], s.iin[lo:hi]
-	ie, refr := s.ie[lo:hi], s.refr[lo:hi]
+	nr := &s.nrn
+	p := nr.prop
+	v, iex, iin := nr.v[lo:hi], nr.iex[lo:hi], nr.iin[lo:hi]
+	ie, refr := nr.ie[lo:hi], nr.refr[lo:hi]
 	m := len(v)
 	_, _, _, _, _, _ = iex[m-1], iin[m-1], ie[m-1], refr[m-1], arrEx[m-1], arrIn[m-1]
-	theta, vReset, refSteps := s.theta, s.vReset, s.refSteps
+	theta, vReset, refSteps := nr.theta, nr.vReset, nr.refSteps
 	for j := 0; j < m; j++ {
 		vj := v[j]
 		if refr[j] == 0 {
@@ -142,7 +206,7 @@ func (s *Sim) updateScalar(lo, hi int, i0 float64, arrEx, arrIn []float64, spk [
 		if vj >= theta {
 			refr[j] = refSteps
 			vj = vReset
-			spk = append(spk, uint32(lo+j))
+			spk = append(spk, uint32(s.global(lo+j)))
 		}
 		v[j] = vj
 	}
@@ -151,15 +215,16 @@ func (s *Sim) updateScalar(lo, hi int, i0 float64, arrEx, arrIn []float64, spk [
 
 // emitExternal draws the spikes of the external sources for step t.
 func (s *Sim) emitExternal(t int64, par int64) {
-	e := s.ext[par][:0]
-	if s.extRNG != nil && t >= s.net.ExtFirst && t <= s.net.ExtLast {
-		for j := range s.extRNG {
-			if c := s.extPD.draw(&s.extRNG[j]); c > 0 {
-				e = append(e, extSpike{src: uint32(s.n + j), mult: float64(c)})
+	in := &s.inp
+	e := in.ext[par][:0]
+	if in.extRNG != nil && t >= s.net.ExtFirst && t <= s.net.ExtLast {
+		for j := range in.extRNG {
+			if c := in.extPD.draw(&in.extRNG[j]); c > 0 {
+				e = append(e, extSpike{src: uint32(s.total + j), mult: float64(c)})
 			}
 		}
 	}
-	s.ext[par] = e
+	in.ext[par] = e
 }
 
 // streamStart returns the initial state of stream i of key.

@@ -11,15 +11,17 @@ import (
 	"runtime"
 	"sync"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/pd14/microcircuit/engine"
 	"github.com/pd14/microcircuit/internal/half"
 	"github.com/pd14/microcircuit/internal/rng"
 	"github.com/pd14/microcircuit/params"
 )
 
-// ChunkSize is the number of synapses drawn from one random stream. The
-// realised network depends on it, not on the number of threads.
-const ChunkSize = 1 << 20
+// chunkSynapses is about the number of synapses of one unit of work of
+// construction; the realised network does not depend on it.
+const chunkSynapses = 1 << 20
 
 // block is one population pair (or thalamus → population) of the
 // fixed-total-number rule.
@@ -30,20 +32,42 @@ type block struct {
 	wMean, wSD         float64
 	dMean, dSD         float64
 	key                uint64
+	// held is the index among the neurons held of the block's first held
+	// target; deg[j] is the in-degree of held target held+j.
+	held int
+	deg  []int32
 }
 
-// chunk is ChunkSize synapses (fewer at the end) of one block.
+// chunk is a run of held targets of one block: deg[t0:t1].
 type chunk struct {
-	b     *block
-	index int     // within the block
-	n     int     // synapses
-	off   []int64 // per source of the block: count, then write position
+	b      *block
+	t0, t1 int
+	n      int     // synapses
+	off    []int64 // per source of the block: count, then write position
 }
 
-// Build realises the network described by p, using up to threads
+// Build realises the whole network described by p, using up to threads
 // goroutines (0 = all cores). The same parameters give the same network for
 // any number of threads.
 func Build(p *params.Params, threads int) (*engine.Network, error) {
+	return BuildPart(p, threads, 0, 1)
+}
+
+// BuildPart realises the part of the network described by p that rank
+// holds when the neurons are distributed round-robin over ranks ranks
+// (neuron g on rank g mod ranks, as NEST distributes them): the neurons and
+// the synapses onto them, using up to threads goroutines (0 = all cores).
+// The parts hold exactly the neurons and synapses, in the same order, that
+// Build realises, whatever the number of ranks and threads: every random
+// stream belongs to a population pair, a target neuron or a population.
+//
+// The fixed-total-number rule draws K synapses of a population pair with
+// sources and targets uniform and independent. Here the targets' shares
+// (their in-degrees) are one multinomial draw, made as conditional
+// binomials from the pair's stream; each target then draws its sources,
+// weights and delays from its own two streams, so that a rank draws only
+// the synapses it holds.
+func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -58,6 +82,8 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 		PopNames:   append([]string(nil), nw.Populations...),
 		PopStart:   make([]int, params.NumPops+1),
 		Resolution: h,
+		Rank:       rank,
+		Ranks:      ranks,
 	}
 	for i, s := range sizes {
 		net.PopStart[i+1] = net.PopStart[i] + s
@@ -66,11 +92,24 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 	if N == 0 {
 		return nil, fmt.Errorf("n_scaling = %v gives no neurons", nw.NScaling)
 	}
+	if ranks < 1 || rank < 0 || rank >= ranks || rank >= N {
+		return nil, fmt.Errorf("rank %d of %d: %d neurons cannot give every rank one", rank, ranks, N)
+	}
+	held := engine.HeldBy(N, rank, ranks)
+	// firstHeld returns the index among the neurons held of the first one
+	// whose index in the whole network is g or more.
+	firstHeld := func(g int) int {
+		if g <= rank {
+			return 0
+		}
+		return (g - rank + ranks - 1) / ranks
+	}
 	seed := p.Simulation.Seed
 
-	// Neurons: initial potentials and constant currents.
-	net.V0 = make([]float64, N)
-	net.Ie = make([]float64, N)
+	// Neurons: initial potentials and constant currents. A population's
+	// potentials come from one stream.
+	net.V0 = make([]float64, held)
+	net.Ie = make([]float64, held)
 	dc := nw.DCAmplitudes()
 	for pop := 0; pop < params.NumPops; pop++ {
 		mean, sd := nw.V0MeanOriginal, nw.V0SDOriginal
@@ -78,9 +117,12 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 			mean, sd = nw.V0MeanOptimized[pop], nw.V0SDOptimized[pop]
 		}
 		r := rng.Stream(rng.Key(seed, rng.V0, uint64(pop), 0), 0)
-		for i := net.PopStart[pop]; i < net.PopStart[pop+1]; i++ {
-			net.V0[i] = mean + sd*r.NormFloat64()
-			net.Ie[i] = dc[pop]
+		for g := net.PopStart[pop]; g < net.PopStart[pop+1]; g++ {
+			v := mean + sd*r.NormFloat64()
+			if g%ranks == rank {
+				net.V0[g/ranks] = v
+				net.Ie[g/ranks] = dc[pop]
+			}
 		}
 	}
 
@@ -130,24 +172,33 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 		net.ExtLast = params.Steps(st.ThStart+st.ThDuration+1, h) - 1
 		net.ExtSeed = rng.Key(seed, rng.External, 0, 0)
 	}
-	var chunks []chunk
-	for _, b := range blocks {
-		for c := int64(0); c*ChunkSize < b.count; c++ {
-			chunks = append(chunks, chunk{b: b, index: int(c), n: int(min(ChunkSize, b.count-c*ChunkSize))})
-		}
-	}
+
+	// In-degrees of the held targets of every block.
+	parallel(len(blocks), threads, func(_, i int) {
+		b := blocks[i]
+		b.held = firstHeld(b.tgtFirst)
+		b.deg = inDegrees(b, rank, ranks, firstHeld(b.tgtFirst+b.tgtCount)-b.held)
+	})
+	chunks := split(blocks)
 
 	// Pass 1: count the synapses of every source in every chunk.
 	parallel(len(chunks), threads, func(_, i int) {
 		c := &chunks[i]
-		c.off = make([]int64, c.b.srcCount)
-		r := rng.Stream(c.b.key, uint64(c.index))
-		for j := 0; j < c.n; j++ {
-			c.off[r.IntN(c.b.srcCount)]++
+		b := c.b
+		c.off = make([]int64, b.srcCount)
+		var src rand.PCG
+		r := rand.New(&src)
+		for j := c.t0; j < c.t1; j++ {
+			g := rank + (b.held+j)*ranks
+			rng.Seed(&src, b.key, 1+2*uint64(g))
+			for k := int32(0); k < b.deg[j]; k++ {
+				c.off[r.IntN(b.srcCount)]++
+			}
 		}
 	})
 	// Source offsets, then each chunk's write position per source: sources
-	// keep their synapses in block order, then chunk order, then draw order.
+	// keep their synapses in block order, then target order, then draw
+	// order.
 	net.SrcStart = make([]int64, net.NumSources+1)
 	for _, c := range chunks {
 		for s, k := range c.off {
@@ -168,8 +219,10 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 	}
 	next = nil
 	total := net.SrcStart[net.NumSources]
-	net.TargetBits = engine.TargetBitsFor(N)
-	maxDelay := net.MaxDelay()
+	net.TargetBits = engine.TargetBitsFor(held)
+	// The longest delay allowed is that of the whole network, so that
+	// every part accepts or refuses the same delays.
+	maxDelay := (&engine.Network{TargetBits: engine.TargetBitsFor(N)}).MaxDelay()
 	net.Syn = make([]uint32, total)
 	useHalf := halfFits(blocks)
 	if useHalf {
@@ -178,8 +231,9 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 		net.Weight32 = make([]float32, total)
 	}
 
-	// Pass 2: draw every synapse; sort each chunk by source locally so that
-	// a source's synapses are written as one contiguous run.
+	// Pass 2: draw every synapse of the chunks; sort a chunk's synapses by
+	// source locally so that a source's synapses are written as one
+	// contiguous run.
 	type scratch struct {
 		src []int32
 		pos []int32
@@ -198,36 +252,50 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 		sc.syn = grow(sc.syn, c.n)
 		sc.pos = grow(sc.pos, b.srcCount+1)
 		clear(sc.pos)
-		r := rng.Stream(b.key, uint64(c.index))
-		for j := range sc.src {
-			s := int32(r.IntN(b.srcCount))
-			sc.src[j] = s
-			sc.pos[s+1]++
-		}
-		for s := 1; s <= b.srcCount; s++ {
-			sc.pos[s] += sc.pos[s-1]
-		}
 		if useHalf {
 			sc.w16 = grow(sc.w16, c.n)
 		} else {
 			sc.w32 = grow(sc.w32, c.n)
 		}
-		exc := b.wMean >= 0
-		for _, s := range sc.src {
-			tgt := b.tgtFirst + r.IntN(b.tgtCount)
-			w := drawWeight(r, b.wMean, b.wSD, exc)
-			d, err := drawDelay(r, b.dMean, b.dSD, h, maxDelay)
-			if err != nil {
-				errOnce.Do(func() { buildErr = err })
-				return
+		var srcPCG, wdPCG rand.PCG
+		rs, rw := rand.New(&srcPCG), rand.New(&wdPCG)
+		at := 0
+		for j := c.t0; j < c.t1; j++ {
+			g := rank + (b.held+j)*ranks
+			rng.Seed(&srcPCG, b.key, 1+2*uint64(g))
+			for k := int32(0); k < b.deg[j]; k++ {
+				s := int32(rs.IntN(b.srcCount))
+				sc.src[at+int(k)] = s
+				sc.pos[s+1]++
 			}
-			k := sc.pos[s]
-			sc.pos[s]++
-			sc.syn[k] = net.Pack(uint32(tgt), d)
-			if useHalf {
-				sc.w16[k] = toHalf(w)
-			} else {
-				sc.w32[k] = float32(w)
+			at += int(b.deg[j])
+		}
+		for s := 1; s <= b.srcCount; s++ {
+			sc.pos[s] += sc.pos[s-1]
+		}
+		exc := b.wMean >= 0
+		at = 0
+		for j := c.t0; j < c.t1; j++ {
+			g := rank + (b.held+j)*ranks
+			tgt := uint32(b.held + j)
+			rng.Seed(&wdPCG, b.key, 2+2*uint64(g))
+			for range b.deg[j] {
+				w := drawWeight(rw, b.wMean, b.wSD, exc)
+				d, err := drawDelay(rw, b.dMean, b.dSD, h, maxDelay)
+				if err != nil {
+					errOnce.Do(func() { buildErr = err })
+					return
+				}
+				s := sc.src[at]
+				at++
+				k := sc.pos[s]
+				sc.pos[s]++
+				sc.syn[k] = net.Pack(tgt, d)
+				if useHalf {
+					sc.w16[k] = toHalf(w)
+				} else {
+					sc.w32[k] = float32(w)
+				}
 			}
 		}
 		// sc.pos[s] is now the end of source s's run.
@@ -267,6 +335,51 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 		net.PulseLast = params.Steps(st.DCStart+st.DCDuration, h) - 1 + delay
 	}
 	return net, nil
+}
+
+// inDegrees splits the block's synapses among all its targets (a
+// multinomial draw with equal probabilities, as conditional binomials from
+// the block's sub-stream 0) and returns the shares of the n targets that
+// rank of ranks holds, in order.
+func inDegrees(b *block, rank, ranks, n int) []int32 {
+	deg := make([]int32, n)
+	bin := distuv.Binomial{Src: rng.Source(b.key, 0)}
+	left := b.count
+	for t := 0; t < b.tgtCount; t++ {
+		var k int64
+		switch {
+		case t == b.tgtCount-1:
+			k = left
+		case left > 0:
+			bin.N, bin.P = float64(left), 1/float64(b.tgtCount-t)
+			k = int64(bin.Rand())
+		}
+		left -= k
+		if g := b.tgtFirst + t; g%ranks == rank {
+			deg[(g-rank)/ranks-b.held] = int32(k)
+		}
+	}
+	return deg
+}
+
+// split cuts every block's held targets into chunks of about chunkSynapses
+// synapses, in block and target order.
+func split(blocks []*block) []chunk {
+	var chunks []chunk
+	for _, b := range blocks {
+		c := chunk{b: b}
+		for j, d := range b.deg {
+			c.n += int(d)
+			if c.n >= chunkSynapses || j == len(b.deg)-1 {
+				c.t1 = j + 1
+				if c.n > 0 {
+					chunks = append(chunks, c)
+				}
+				c = chunk{b: b, t0: j + 1}
+			}
+		}
+	}
+	return chunks
 }
 
 // drawWeight draws a normal weight, redrawn until it has the sign of its

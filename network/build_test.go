@@ -255,3 +255,96 @@ func TestThalamicSynapses(t *testing.T) {
 		t.Fatalf("thalamic emission steps %d..%d, want 7010..7109 (times 701.1..711.0 ms)", net.ExtFirst, net.ExtLast)
 	}
 }
+
+// TestPartsMatchWhole builds a network whole and in parts for 2, 3 and 7
+// ranks: every part must hold exactly the whole network's neurons and
+// synapses onto them, in the same order.
+func TestPartsMatchWhole(t *testing.T) {
+	p := params.Default()
+	p.SetScale(0.05)
+	p.Stimulus.Thalamic = true
+	whole, err := Build(&p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	N := whole.N()
+	tw := unpack(whole)
+	for _, ranks := range []int{2, 3, 7} {
+		for r := 0; r < ranks; r++ {
+			part, err := BuildPart(&p, 3, r, ranks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if part.Rank != r || part.Ranks != ranks || part.N() != engine.HeldBy(N, r, ranks) || part.NumSources != whole.NumSources {
+				t.Fatalf("rank %d of %d: %d neurons, %d sources", r, ranks, part.N(), part.NumSources)
+			}
+			for i := range part.V0 {
+				g := part.Global(i)
+				if part.V0[i] != whole.V0[g] || part.Ie[i] != whole.Ie[g] {
+					t.Fatalf("rank %d of %d: neuron %d differs", r, ranks, g)
+				}
+			}
+			tp := unpack(part)
+			for s := 0; s < whole.NumSources; s++ {
+				k := part.SrcStart[s]
+				for j := whole.SrcStart[s]; j < whole.SrcStart[s+1]; j++ {
+					tg := int(tw.target[j])
+					if tg%ranks != r {
+						continue
+					}
+					if k >= part.SrcStart[s+1] || part.Global(int(tp.target[k])) != tg || tp.w[k] != tw.w[j] || tp.d[k] != tw.d[j] {
+						t.Fatalf("rank %d of %d: synapse %d of source %d differs from the whole network's", r, ranks, k-part.SrcStart[s], s)
+					}
+					k++
+				}
+				if k != part.SrcStart[s+1] {
+					t.Fatalf("rank %d of %d: source %d has %d synapses more than in the whole network", r, ranks, s, part.SrcStart[s+1]-k)
+				}
+			}
+		}
+	}
+}
+
+// TestInDegrees checks the multinomial split of a block's synapses among
+// its targets: the in-degrees add up, and their spread is that of the
+// multinomial, a binomial(K, 1/N) variance (chi-square within 5 sd of its
+// mean); the parts of 3 ranks hold the whole's in-degrees.
+func TestInDegrees(t *testing.T) {
+	b := &block{tgtFirst: 100, tgtCount: 20683, count: 2_000_000, key: 9, held: 100}
+	deg := inDegrees(b, 0, 1, b.tgtCount)
+	var sum int64
+	var chi2 float64
+	e := float64(b.count) / float64(b.tgtCount)
+	for _, d := range deg {
+		sum += int64(d)
+		chi2 += (float64(d) - e) * (float64(d) - e) / e
+	}
+	if sum != b.count {
+		t.Fatalf("in-degrees add up to %d of %d", sum, b.count)
+	}
+	dof := float64(b.tgtCount - 1)
+	if math.Abs(chi2-dof) > 5*math.Sqrt(2*dof) {
+		t.Fatalf("chi-square of the in-degrees %.1f for %v degrees of freedom", chi2, dof)
+	}
+	for r := 0; r < 3; r++ {
+		b.held = (b.tgtFirst - r + 2) / 3 // first held target (tgtFirst > r)
+		n := (b.tgtFirst+b.tgtCount-r+2)/3 - b.held
+		part := inDegrees(b, r, 3, n)
+		for j, d := range part {
+			if g := r + (b.held+j)*3; d != deg[g-b.tgtFirst] {
+				t.Fatalf("rank %d of 3: target %d has in-degree %d, the whole %d", r, g, d, deg[g-b.tgtFirst])
+			}
+		}
+	}
+}
+
+// TestEstimateParts checks that a part of two ranks is estimated at about
+// half the whole network.
+func TestEstimateParts(t *testing.T) {
+	p := params.Default()
+	p.SetScale(1)
+	one, two := float64(EstimatePartBytes(&p, 1, 1)), float64(EstimatePartBytes(&p, 1, 2))
+	if two > 0.56*one || two < 0.45*one {
+		t.Fatalf("a part of two ranks estimated at %.2f GB, the whole at %.2f GB", two/1e9, one/1e9)
+	}
+}

@@ -25,7 +25,7 @@ func simulate(t *testing.T, workers int) (*Spikes, *Spikes, float64) {
 	if err != nil || want == nil {
 		t.Fatalf("loading NEST's spikes: %v", err)
 	}
-	sim, err := engine.New(net, workers)
+	sim, err := engine.New(net, engine.Options{Workers: workers})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,19 +26,22 @@ type Metadata struct {
 	Arch        string            `json:"arch"`
 	Hostname    string            `json:"hostname"`
 	MemoryBytes int64             `json:"memory_available_bytes"`
+	Ranks       int               `json:"ranks"`
+	Threads     int               `json:"threads_per_rank"`
 	CommandLine []string          `json:"command_line"`
 	WorkingDir  string            `json:"working_directory"`
 	Started     string            `json:"started"`
 }
 
-// NewMetadata collects the metadata of this process, started at start.
-func NewMetadata(version string, start time.Time) Metadata {
+// NewMetadata collects the metadata of this process, started at start, one
+// of ranks ranks of threads worker threads each.
+func NewMetadata(version string, start time.Time, ranks, threads int) Metadata {
 	m := Metadata{
 		Program: "microcircuit", Version: version, GoVersion: runtime.Version(),
 		Modules: map[string]string{}, CPU: sysinfo.CPUModel(), Cores: runtime.NumCPU(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0), OS: runtime.GOOS, Arch: runtime.GOARCH,
 		MemoryBytes: sysinfo.AvailableMemory(), CommandLine: os.Args,
-		Started: start.UTC().Format(time.RFC3339),
+		Started: start.UTC().Format(time.RFC3339), Ranks: ranks, Threads: threads,
 	}
 	m.Hostname, _ = os.Hostname()
 	m.WorkingDir, _ = os.Getwd()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,7 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pd14/microcircuit"
+	"github.com/pd14/microcircuit/cluster"
 	"github.com/pd14/microcircuit/internal/sysinfo"
+	"github.com/pd14/microcircuit/network"
 	"github.com/pd14/microcircuit/params"
 )
 
@@ -47,6 +50,21 @@ type Bench struct {
 	Cores       int       `json:"cores"`
 	GoVersion   string    `json:"go_version"`
 	EstimateRSS int64     `json:"estimated_bytes"`
+
+	// Ranks is the number of MPI ranks (1 for a single process), each
+	// with Threads threads. Under MPI, PeakRSS is the sum of the ranks'
+	// peaks, and the fields below are added: the largest rank's peak;
+	// the median over the runs of the mean over the ranks of the wall
+	// time spent in the spike exchange (including waits for other
+	// ranks) during the simulation; the median of the load imbalance,
+	// the largest rank's compute time (outside the exchange) divided by
+	// the mean over the ranks; and each rank's figures of the last run.
+	Ranks            int       `json:"ranks"`
+	PeakRSSPerRank   int64     `json:"peak_rss_bytes_per_rank,omitempty"`
+	ExchangeS        float64   `json:"exchange_s,omitempty"`
+	Imbalance        float64   `json:"imbalance,omitempty"`
+	ExchangeEachRank []float64 `json:"exchange_s_each_rank,omitempty"`
+	ComputeEachRank  []float64 `json:"compute_s_each_rank,omitempty"`
 }
 
 // benchDefaults are the standard benchmark protocol: full scale, DC
@@ -76,38 +94,43 @@ built and simulated R times and medians are reported.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := f.resolveFrom(cmd, benchDefaults())
-			if err != nil {
+			if err == nil && repeats < 1 {
+				err = fmt.Errorf("--repeat = %d: must be >= 1", repeats)
+			}
+			if err = world.Agree(err); err != nil {
 				return err
 			}
-			if repeats < 1 {
-				return fmt.Errorf("--repeat = %d: must be >= 1", repeats)
-			}
 			out := filepath.Join(p.Simulation.DataPath, "bench.json")
-			if _, err := os.Stat(out); err == nil && !overwrite {
-				return fmt.Errorf("%s exists; use --overwrite to replace it or choose another --data-path", out)
+			if world.Rank() == 0 {
+				if _, err = os.Stat(out); err == nil && !overwrite {
+					err = fmt.Errorf("%s exists; use --overwrite to replace it or choose another --data-path", out)
+				} else if err = os.MkdirAll(p.Simulation.DataPath, 0o755); err != nil {
+					err = fmt.Errorf("data-path %s: %w", p.Simulation.DataPath, unwrap(err))
+				}
 			}
-			if err := os.MkdirAll(p.Simulation.DataPath, 0o755); err != nil {
-				return fmt.Errorf("data-path %s: %w", p.Simulation.DataPath, unwrap(err))
+			if err == nil {
+				err = checkMemory(&p, world.Size(), world.LocalSize())
 			}
-			if err := checkMemory(&p); err != nil {
+			if err = world.Agree(err); err != nil {
 				return err
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			b, err := bench(ctx, &p, repeats)
+			b, err := bench(ctx, &p, world, repeats)
 			if err != nil {
 				return err
 			}
-			data, _ := json.MarshalIndent(b, "", "  ")
-			tmp := out + ".tmp"
-			if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
-				return err
+			if world.Rank() == 0 {
+				data, _ := json.MarshalIndent(b, "", "  ")
+				tmp := out + ".tmp"
+				if err = os.WriteFile(tmp, append(data, '\n'), 0o644); err == nil {
+					err = os.Rename(tmp, out)
+				}
+				if err == nil {
+					fmt.Printf("written to %s\n", out)
+				}
 			}
-			if err := os.Rename(tmp, out); err != nil {
-				return err
-			}
-			fmt.Printf("written to %s\n", out)
-			return nil
+			return world.Agree(err)
 		},
 	}
 	addParamFlags(cmd, &f)
@@ -121,23 +144,36 @@ built and simulated R times and medians are reported.`,
 	return cmd
 }
 
-func bench(ctx context.Context, p *params.Params, repeats int) (*Bench, error) {
+// bench builds and simulates p repeats times on the ranks of comm and
+// returns the medians; collective, rank 0 prints.
+func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats int) (*Bench, error) {
 	nw := &p.Network
 	b := &Bench{
 		Version: microcircuit.Version, NScaling: nw.NScaling, KScaling: nw.KScaling, BgInput: nw.BgInput,
 		Threads: p.Simulation.Threads, Record: p.RecordSpikes(), TPresim: p.Simulation.TPresim,
 		TSim: p.Simulation.TSim, Repeats: repeats, CPU: sysinfo.CPUModel(), Cores: runtime.NumCPU(),
-		GoVersion: runtime.Version(),
+		GoVersion: runtime.Version(), Ranks: comm.Size(),
+		EstimateRSS: network.EstimatePartBytes(p, p.Simulation.Threads, comm.Size()) * int64(comm.Size()),
 	}
-	fmt.Printf("benchmark: N scaling %g, K scaling %g, %s background, %d threads, %g ms warm-up + %g ms, recording %v, %d run(s)\n",
-		nw.NScaling, nw.KScaling, nw.BgInput, p.Simulation.Threads, p.Simulation.TPresim, p.Simulation.TSim, b.Record, repeats)
-	var builds, presims, sims, evps []float64
+	out := io.Writer(os.Stdout)
+	if comm.Rank() != 0 {
+		out = io.Discard
+	}
+	ranks := ""
+	if comm.Size() > 1 {
+		ranks = fmt.Sprintf("%d ranks × ", comm.Size())
+	}
+	fmt.Fprintf(out, "benchmark: N scaling %g, K scaling %g, %s background, %s%d threads, %g ms warm-up + %g ms, recording %v, %d run(s)\n",
+		nw.NScaling, nw.KScaling, nw.BgInput, ranks, p.Simulation.Threads, p.Simulation.TPresim, p.Simulation.TSim, b.Record, repeats)
+	var builds, presims, sims, evps, exchanges, imbalances []float64
 	for r := 0; r < repeats; r++ {
+		comm.Barrier()
 		t0 := time.Now()
-		m, err := microcircuit.Build(p)
+		m, err := microcircuit.BuildOn(p, comm)
 		if err != nil {
 			return nil, err
 		}
+		comm.Barrier()
 		tb := time.Since(t0).Seconds()
 		t1 := time.Now()
 		if p.Simulation.TPresim > 0 {
@@ -147,21 +183,38 @@ func bench(ctx context.Context, p *params.Params, repeats int) (*Bench, error) {
 		}
 		tp := time.Since(t1).Seconds()
 		s0, e0 := m.Counts()
+		c0, x0 := m.ExchangeTimes()
 		t2 := time.Now()
 		if err := m.Simulate(ctx, p.Simulation.TSim, b.Record, nil); err != nil {
 			return nil, err
 		}
 		ts := time.Since(t2).Seconds()
+		c1, x1 := m.ExchangeTimes()
 		s1, e1 := m.Counts()
 		b.Neurons, b.Synapses = m.Neurons(), m.Synapses
 		b.Spikes, b.Events = s1-s0, e1-e0
 		builds, presims, sims = append(builds, tb), append(presims, tp), append(sims, ts)
 		evps = append(evps, float64(e1-e0)/ts)
-		fmt.Printf("run %d: build %.2f s, presimulation %.2f s, simulation %.2f s (RTF %.3f), %d spikes, %.3g events/s\n",
+		line := fmt.Sprintf("run %d: build %.2f s, presimulation %.2f s, simulation %.2f s (RTF %.3f), %d spikes, %.3g events/s",
 			r+1, tb, tp, ts, ts/(p.Simulation.TSim/1000), s1-s0, float64(e1-e0)/ts)
+		if comm.Size() > 1 {
+			compute, _ := cluster.Allgather(comm, []float64{(c1 - c0).Seconds()})
+			exchange, _ := cluster.Allgather(comm, []float64{(x1 - x0).Seconds()})
+			var cSum, cMax, xSum float64
+			for i := range compute {
+				cSum += compute[i]
+				cMax = max(cMax, compute[i])
+				xSum += exchange[i]
+			}
+			imb := cMax / (cSum / float64(len(compute)))
+			xMean := xSum / float64(len(exchange))
+			exchanges, imbalances = append(exchanges, xMean), append(imbalances, imb)
+			b.ExchangeEachRank, b.ComputeEachRank = exchange, compute
+			line += fmt.Sprintf(", exchange %.2f s per rank, imbalance %.3f", xMean, imb)
+		}
+		fmt.Fprintln(out, line)
 		m = nil
 		debug.FreeOSMemory() // the next build starts from a clean heap
-
 	}
 	b.BuildS, b.PresimS, b.SimS = median(builds), median(presims), median(sims)
 	b.RTF = b.SimS / (p.Simulation.TSim / 1000)
@@ -170,15 +223,25 @@ func bench(ctx context.Context, p *params.Params, repeats int) (*Bench, error) {
 	for _, s := range sims {
 		b.RTFs = append(b.RTFs, s/(p.Simulation.TSim/1000))
 	}
-	b.PeakRSS = sysinfo.PeakRSS()
-	fmt.Printf("\n%-22s %12s\n", "neurons", fmt.Sprint(b.Neurons))
-	fmt.Printf("%-22s %12s\n", "synapses", fmt.Sprint(b.Synapses))
-	fmt.Printf("%-22s %12.2f\n", "build (s)", b.BuildS)
-	fmt.Printf("%-22s %12.3f\n", "real-time factor", b.RTF)
-	fmt.Printf("%-22s %12.2f\n", "peak memory (GB)", float64(b.PeakRSS)/1e9)
-	fmt.Printf("%-22s %12d\n", "spikes", b.Spikes)
-	fmt.Printf("%-22s %12.3g\n", "synaptic events/s", b.EventsPerS)
-	fmt.Printf("%-22s %12s\n", "machine", fmt.Sprintf("%d cores, %s", b.Cores, b.CPU))
+	peak, largest := peakRSS(comm)
+	b.PeakRSS = peak
+	if comm.Size() > 1 {
+		b.PeakRSSPerRank = largest
+		b.ExchangeS, b.Imbalance = median(exchanges), median(imbalances)
+	}
+	fmt.Fprintf(out, "\n%-22s %12s\n", "neurons", fmt.Sprint(b.Neurons))
+	fmt.Fprintf(out, "%-22s %12s\n", "synapses", fmt.Sprint(b.Synapses))
+	fmt.Fprintf(out, "%-22s %12.2f\n", "build (s)", b.BuildS)
+	fmt.Fprintf(out, "%-22s %12.3f\n", "real-time factor", b.RTF)
+	fmt.Fprintf(out, "%-22s %12.2f\n", "peak memory (GB)", float64(b.PeakRSS)/1e9)
+	if comm.Size() > 1 {
+		fmt.Fprintf(out, "%-22s %12.2f\n", "per rank (GB)", float64(b.PeakRSSPerRank)/1e9)
+		fmt.Fprintf(out, "%-22s %12.3f\n", "exchange (s per rank)", b.ExchangeS)
+		fmt.Fprintf(out, "%-22s %12.3f\n", "imbalance", b.Imbalance)
+	}
+	fmt.Fprintf(out, "%-22s %12d\n", "spikes", b.Spikes)
+	fmt.Fprintf(out, "%-22s %12.3g\n", "synaptic events/s", b.EventsPerS)
+	fmt.Fprintf(out, "%-22s %12s\n", "machine", fmt.Sprintf("%d cores, %s", b.Cores, b.CPU))
 	return b, nil
 }
 

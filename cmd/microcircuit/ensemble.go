@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pd14/microcircuit/analysis"
+	"github.com/pd14/microcircuit/cluster"
+	"github.com/pd14/microcircuit/params"
 	"github.com/pd14/microcircuit/plots"
 )
 
@@ -39,80 +42,33 @@ resumed with the same command. The directory can serve as --reference of
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := f.resolve(cmd)
-			if err != nil {
-				return err
-			}
 			if !cmd.Flags().Changed("data-path") && f.config == "" {
 				p.Simulation.DataPath = "ensemble"
 			}
-			seeds, err := ensembleSeeds(nSeeds, seedList, p.Simulation.Seed, cmd.Flags().Changed("seeds"))
-			if err != nil {
-				return err
+			var seeds []uint64
+			if err == nil {
+				seeds, err = ensembleSeeds(nSeeds, seedList, p.Simulation.Seed, cmd.Flags().Changed("seeds"))
 			}
-			if ccNeurons < 2 {
-				return fmt.Errorf("--cc-neurons = %d: must be >= 2", ccNeurons)
+			if err == nil && ccNeurons < 2 {
+				err = fmt.Errorf("--cc-neurons = %d: must be >= 2", ccNeurons)
 			}
 			p.Simulation.Record = []string{"spikes"}
-			if err := checkMemory(&p); err != nil {
-				return err
+			if err == nil {
+				// Every rank simulates whole networks, one seed at a time.
+				err = checkMemory(&p, 1, world.LocalSize())
 			}
 			root := p.Simulation.DataPath
-			if err := os.MkdirAll(root, 0o755); err != nil {
-				return fmt.Errorf("data-path %s: %w", root, unwrap(err))
+			if err == nil && world.Rank() == 0 {
+				if err = os.MkdirAll(root, 0o755); err != nil {
+					err = fmt.Errorf("data-path %s: %w", root, unwrap(err))
+				}
+			}
+			if err = world.Agree(err); err != nil {
+				return err
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			var names []string
-			var sets []*analysis.Metrics
-			for i, seed := range seeds {
-				name := fmt.Sprintf("seed%d", seed)
-				dir := filepath.Join(root, name)
-				fmt.Printf("\n[%d/%d] seed %d -> %s\n", i+1, len(seeds), seed, dir)
-				if !runComplete(dir) {
-					q := p
-					q.Simulation.Seed = seed
-					q.Simulation.DataPath = dir
-					// A directory left by an interrupted run is ours to replace.
-					if err := run(ctx, &q, true, noPlots, os.Stdout, os.Stderr); err != nil {
-						return err
-					}
-				} else {
-					fmt.Println("complete already: not run again")
-				}
-				m, err := seedMetrics(dir, p.Simulation.TPresim, p.Simulation.TSim, ccNeurons)
-				if err != nil {
-					return err
-				}
-				names, sets = append(names, name), append(sets, m)
-			}
-			if len(sets) < 2 {
-				return errors.New("an ensemble needs at least two seeds")
-			}
-			dist := analysis.Pairwise(names, sets)
-			for _, metric := range analysis.MetricNames {
-				if err := dist[metric].Write(filepath.Join(root, analysis.KSFileNames[metric])); err != nil {
-					return err
-				}
-			}
-			printEnsemble(dist)
-			if !noPlots {
-				values := make([]map[string][][]float64, len(sets))
-				for i, s := range sets {
-					values[i] = s.Values
-				}
-				if err := plots.Ensemble(filepath.Join(root, "ensemble.png"), sets[0].Pops, analysis.MetricNames, metricLabels, values); err != nil {
-					return fmt.Errorf("drawing ensemble.png: %w", err)
-				}
-				var d [][][]float64
-				for _, metric := range analysis.MetricNames {
-					d = append(d, dist[metric].Dist)
-				}
-				if err := plots.KSDistances(filepath.Join(root, "ks_distances.png"), sets[0].Pops, metricLabels, d); err != nil {
-					return fmt.Errorf("drawing ks_distances.png: %w", err)
-				}
-			}
-			fmt.Printf("ensemble of %d seeds in %s\n", len(sets), root)
-			return nil
+			return ensemble(ctx, &p, world, seeds, ccNeurons, noPlots)
 		},
 	}
 	addParamFlags(cmd, &f)
@@ -122,6 +78,107 @@ resumed with the same command. The directory can serve as --reference of
 	cmd.Flags().BoolVar(&noPlots, "no-plots", false, "draw no figures")
 	cmd.Flags().Lookup("data-path").DefValue = "ensemble"
 	return cmd
+}
+
+// ensemble runs the seeds spread over the ranks of comm (seed i on rank i
+// mod R, each with all of its rank's threads), analyses each run on its
+// rank, and on rank 0 computes and draws the distances between seeds.
+// Collective; every rank returns the same error.
+func ensemble(ctx context.Context, p *params.Params, comm *cluster.Comm, seeds []uint64, ccNeurons int, noPlots bool) error {
+	root := p.Simulation.DataPath
+	out := io.Writer(os.Stdout)
+	if comm.Rank() != 0 {
+		out = io.Discard
+	}
+	dirs := make([]string, len(seeds))
+	names := make([]string, len(seeds))
+	for i, seed := range seeds {
+		names[i] = fmt.Sprintf("seed%d", seed)
+		dirs[i] = filepath.Join(root, names[i])
+	}
+	if comm.Size() > 1 {
+		fmt.Fprintf(out, "%d seeds on %d ranks of %d threads\n", len(seeds), comm.Size(), p.Simulation.Threads)
+	}
+	var err error
+	for i, seed := range seeds {
+		if i%comm.Size() != comm.Rank() {
+			continue
+		}
+		w := out
+		if comm.Size() > 1 {
+			w = io.Discard // rank 0 reports every seed below
+		}
+		fmt.Fprintf(w, "\n[%d/%d] seed %d -> %s\n", i+1, len(seeds), seed, dirs[i])
+		if runComplete(dirs[i]) {
+			fmt.Fprintln(w, "complete already: not run again")
+		} else {
+			q := *p
+			q.Simulation.Seed = seed
+			q.Simulation.DataPath = dirs[i]
+			// A directory left by an interrupted run is ours to replace.
+			errw := io.Writer(os.Stderr)
+			if comm.Rank() != 0 {
+				errw = io.Discard
+			}
+			if err = run(ctx, &q, cluster.Self(), true, noPlots, w, errw); err != nil {
+				break
+			}
+		}
+		if _, err = seedMetrics(dirs[i], p.Simulation.TPresim, p.Simulation.TSim, ccNeurons); err != nil {
+			break
+		}
+	}
+	if err = comm.Agree(err); err != nil {
+		return err
+	}
+	if comm.Rank() == 0 {
+		err = compareSeeds(root, names, dirs, comm.Size(), noPlots, out)
+	}
+	return comm.Agree(err)
+}
+
+// compareSeeds reads the metrics of every seed's run, writes the KS
+// distances between seeds and draws the ensemble's figures.
+func compareSeeds(root string, names, dirs []string, ranks int, noPlots bool, out io.Writer) error {
+	var sets []*analysis.Metrics
+	for i, dir := range dirs {
+		m, err := analysis.ReadMetrics(dir)
+		if err != nil {
+			return err
+		}
+		if ranks > 1 {
+			fmt.Fprintf(out, "seed %s: run on rank %d -> %s\n", strings.TrimPrefix(names[i], "seed"), i%ranks, dir)
+		}
+		sets = append(sets, m)
+	}
+	if len(sets) < 2 {
+		return errors.New("an ensemble needs at least two seeds")
+	}
+	dist := analysis.Pairwise(names, sets)
+	for _, metric := range analysis.MetricNames {
+		if err := dist[metric].Write(filepath.Join(root, analysis.KSFileNames[metric])); err != nil {
+			return err
+		}
+	}
+	printEnsemble(out, dist)
+	if !noPlots {
+		values := make([]map[string][][]float64, len(sets))
+		for i, s := range sets {
+			values[i] = s.Values
+		}
+		if err := plots.Ensemble(filepath.Join(root, "ensemble.png"), sets[0].Pops, analysis.MetricNames, metricLabels, values); err != nil {
+			return fmt.Errorf("drawing ensemble.png: %w", err)
+		}
+		var d [][][]float64
+		for _, metric := range analysis.MetricNames {
+			d = append(d, dist[metric].Dist)
+		}
+		if err := plots.KSDistances(filepath.Join(root, "ks_distances.png"), sets[0].Pops, metricLabels, d); err != nil {
+			return fmt.Errorf("drawing ks_distances.png: %w", err)
+		}
+	}
+	fmt.Fprintf(out, "ensemble of %d seeds in %s\n", len(sets), root)
+	return nil
 }
 
 func ensembleSeeds(n int, list string, first uint64, nGiven bool) ([]uint64, error) {
@@ -184,16 +241,16 @@ func seedMetrics(dir string, tPresim, tSim float64, ccNeurons int) (*analysis.Me
 	return m, nil
 }
 
-func printEnsemble(dist map[string]*analysis.PairDistances) {
-	fmt.Printf("\nKS distances between seeds (mean ± sd over %d pairs)\n", len(dist[analysis.MetricRates].Pairs))
-	fmt.Printf("%-6s %18s %18s %18s\n", "pop", "rates", "ISI CV", "correlations")
+func printEnsemble(out io.Writer, dist map[string]*analysis.PairDistances) {
+	fmt.Fprintf(out, "\nKS distances between seeds (mean ± sd over %d pairs)\n", len(dist[analysis.MetricRates].Pairs))
+	fmt.Fprintf(out, "%-6s %18s %18s %18s\n", "pop", "rates", "ISI CV", "correlations")
 	for p, pop := range dist[analysis.MetricRates].Pops {
-		fmt.Printf("%-6s", pop)
+		fmt.Fprintf(out, "%-6s", pop)
 		for _, metric := range analysis.MetricNames {
 			s := analysis.Describe(dist[metric].Dist[p])
-			fmt.Printf(" %9.4f ± %6.4f", s.Mean, s.SD)
+			fmt.Fprintf(out, " %9.4f ± %6.4f", s.Mean, s.SD)
 		}
-		fmt.Println()
+		fmt.Fprintln(out)
 	}
-	fmt.Println()
+	fmt.Fprintln(out)
 }

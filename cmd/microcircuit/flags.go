@@ -118,7 +118,9 @@ func (f *paramFlags) resolveFrom(cmd *cobra.Command, p params.Params) (params.Pa
 		return p, fmt.Errorf("--threads = %d: must be >= 1", f.threads)
 	}
 	if p.Simulation.Threads == 0 {
-		p.Simulation.Threads = runtime.NumCPU()
+		// The cores this process may use, shared with the other ranks on
+		// this machine.
+		p.Simulation.Threads = max(1, runtime.GOMAXPROCS(0)/world.LocalSize())
 	}
 	if err := p.Validate(); err != nil {
 		return p, flagName(err)
@@ -146,20 +148,27 @@ func flagName(err error) error {
 }
 
 // checkMemory stops a run whose estimated memory exceeds what the machine
-// has available, naming the estimate and the largest scale that fits.
-func checkMemory(p *params.Params) error {
-	return checkMemoryWith(p, sysinfo.AvailableMemory())
+// has available, naming the estimate and the largest scale that fits. The
+// network is split among parts ranks (1 for a single process), and local
+// processes on this machine hold one part each.
+func checkMemory(p *params.Params, parts, local int) error {
+	return checkMemoryWith(p, sysinfo.AvailableMemory(), parts, local)
 }
 
-func checkMemoryWith(p *params.Params, avail int64) error {
+func checkMemoryWith(p *params.Params, avail int64, parts, local int) error {
 	if avail == 0 {
 		return nil
 	}
-	need := network.EstimateBytes(p, p.Simulation.Threads)
+	threads := p.Simulation.Threads
+	need := network.EstimatePartBytes(p, threads, parts) * int64(local)
 	if need <= avail {
 		return nil
 	}
-	fits := network.LargestScale(*p, p.Simulation.Threads, avail)
-	return fmt.Errorf("the network needs about %.1f GB of memory, %.1f GB are available; the largest scale that fits is about %g (--scale)",
-		float64(need)/1e9, float64(avail)/1e9, fits)
+	fits := network.LargestScale(*p, threads, parts, avail/int64(local))
+	who := ""
+	if local > 1 {
+		who = fmt.Sprintf(" (%d processes on this machine, each holding 1/%d of the network)", local, parts)
+	}
+	return fmt.Errorf("the network needs about %.1f GB of memory%s, %.1f GB are available; the largest scale that fits is about %g (--scale)",
+		float64(need)/1e9, who, float64(avail)/1e9, fits)
 }

@@ -267,7 +267,7 @@ func TestInterruptKeepsSpikes(t *testing.T) {
 		time.Sleep(1500 * time.Millisecond)
 		cancel()
 	}()
-	err := run(ctx, &p, false, false, io.Discard, io.Discard)
+	err := run(ctx, &p, world, false, false, io.Discard, io.Discard)
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != 130 {
 		t.Fatalf("interrupted run returned %v, want exit code 130", err)
@@ -386,11 +386,11 @@ func TestMemoryCheck(t *testing.T) {
 	p := params.Default()
 	p.SetScale(1)
 	p.Simulation.Threads = 2
-	err := checkMemoryWith(&p, 1<<30)
+	err := checkMemoryWith(&p, 1<<30, 1, 1)
 	if err == nil || !strings.Contains(err.Error(), "largest scale that fits is about 0.") {
 		t.Fatalf("full scale in 1 GiB: %v", err)
 	}
-	if err := checkMemoryWith(&p, 24<<30); err != nil {
+	if err := checkMemoryWith(&p, 24<<30, 1, 1); err != nil {
 		t.Fatalf("full scale in 24 GiB: %v", err)
 	}
 }

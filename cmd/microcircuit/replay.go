@@ -1,17 +1,22 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pd14/microcircuit"
+	"github.com/pd14/microcircuit/cluster"
 	"github.com/pd14/microcircuit/engine"
 	"github.com/pd14/microcircuit/internal/npy"
 	"github.com/pd14/microcircuit/params"
@@ -33,23 +38,32 @@ spike_sender.npy / spike_time_ms.npy. If DIR holds NEST's spikes, compare them
 one for one and exit non-zero on any difference.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
 			if cmd.Flags().Changed("t-sim") && !(tSim > 0) {
-				return fmt.Errorf("--t-sim = %v: must be > 0", tSim)
+				err = fmt.Errorf("--t-sim = %v: must be > 0", tSim)
+			} else if threads < 0 {
+				err = fmt.Errorf("--threads = %d: must be >= 1", threads)
 			}
-			if threads < 0 {
-				return fmt.Errorf("--threads = %d: must be >= 1", threads)
-			}
-			dir, err := results.Prepare(dataPath, overwrite)
-			if err != nil {
+			if err = world.Agree(err); err != nil {
 				return err
 			}
-			defer dir.Abort()
+			root := world.Rank() == 0
+			var dir *results.Dir
+			if root {
+				dir, err = results.Prepare(dataPath, overwrite)
+			}
+			if err = world.Agree(err); err != nil {
+				return err
+			}
+			if root {
+				defer dir.Abort()
+			}
 			net, info, err := replay.Load(args[0])
-			if err != nil {
-				return err
+			var want *replay.Spikes
+			if err == nil {
+				want, err = replay.LoadSpikes(args[0])
 			}
-			want, err := replay.LoadSpikes(args[0])
-			if err != nil {
+			if err = world.Agree(err); err != nil {
 				return err
 			}
 			if !cmd.Flags().Changed("t-sim") {
@@ -62,37 +76,42 @@ one for one and exit non-zero on any difference.`,
 				pops.FirstID = append(pops.FirstID, net.PopStart[k]+1)
 				pops.Sizes = append(pops.Sizes, net.PopStart[k+1]-net.PopStart[k])
 			}
-			fmt.Printf("replay %s: %d neurons, %d connections, %g ms\n", args[0], net.N(), net.NumSynapses(), tSim)
-			sim, err := engine.New(net, threads)
-			if err != nil {
+			out := io.Writer(os.Stdout)
+			if !root {
+				out = io.Discard
+			}
+			fmt.Fprintf(out, "replay %s: %d neurons, %d connections, %g ms\n", args[0], net.N(), net.NumSynapses(), tSim)
+			o := engine.Options{Workers: threads}
+			if world.Size() > 1 {
+				// Neurons are distributed round-robin, as NEST does.
+				net, err = net.Part(world.Rank(), world.Size())
+				o.Exchanger = world
+				if threads == 0 {
+					o.Workers = max(1, runtime.GOMAXPROCS(0)/world.LocalSize())
+				}
+				o.Oversubscribed = world.LocalSize()*o.Workers > runtime.NumCPU()
+				fmt.Fprintf(out, "%d ranks × %d threads\n", world.Size(), o.Workers)
+			}
+			var sim *engine.Sim
+			if err == nil {
+				sim, err = engine.New(net, o)
+			}
+			if err = world.Agree(err); err != nil {
 				return err
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			t0 := time.Now()
 			runErr := sim.Run(ctx, steps, true, nil)
-			fmt.Printf("simulated %g ms in %.2f s\n", float64(sim.Step())*h, time.Since(t0).Seconds())
-			got := replay.FromSim(sim, h)
-			sender := make([]int, len(got.Sender))
-			for i, s := range got.Sender {
-				sender[i] = int(s)
+			fmt.Fprintf(out, "simulated %g ms in %.2f s\n", float64(sim.Step())*h, time.Since(t0).Seconds())
+			got := gatherSpikes(sim, h)
+			if root {
+				err = writeReplay(dir, pops, got)
 			}
-			if err := results.WriteSpikes(dir, pops, sender, got.Time, microcircuit.Version); err != nil {
+			if err = world.Agree(err); err != nil {
 				return err
 			}
-			if err := results.WriteNodes(dir, pops); err != nil {
-				return err
-			}
-			if err := writeNPY(dir.File("spike_sender.npy"), func(f *os.File) error { return npy.WriteUint32(f, got.Sender) }); err != nil {
-				return err
-			}
-			if err := writeNPY(dir.File("spike_time_ms.npy"), func(f *os.File) error { return npy.WriteFloat64(f, got.Time) }); err != nil {
-				return err
-			}
-			if err := dir.Commit(); err != nil {
-				return err
-			}
-			fmt.Printf("%d spikes written to %s\n", len(sender), filepath.Clean(dir.Path()))
+			fmt.Fprintf(out, "%d spikes written to %s\n", len(got.Sender), filepath.Clean(dataPath))
 			if runErr != nil {
 				return &exitError{code: 130, err: fmt.Errorf("interrupted: %w", runErr)}
 			}
@@ -110,7 +129,7 @@ one for one and exit non-zero on any difference.`,
 			}
 			onlyOurs, onlyNEST, first := replay.Diff(got, inWindow, h)
 			if onlyOurs == 0 && onlyNEST == 0 {
-				fmt.Printf("identical to NEST: all %d spikes, same neurons, same steps\n", len(inWindow.Sender))
+				fmt.Fprintf(out, "identical to NEST: all %d spikes, same neurons, same steps\n", len(inWindow.Sender))
 				return nil
 			}
 			return fmt.Errorf("differs from NEST: %d spikes only ours, %d only NEST's (NEST has %d); first: %s",
@@ -122,6 +141,47 @@ one for one and exit non-zero on any difference.`,
 	cmd.Flags().IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace earlier results in --data-path")
 	return cmd
+}
+
+// gatherSpikes returns the spikes of every rank's part, ordered by time,
+// then sender; collective.
+func gatherSpikes(sim *engine.Sim, h float64) *replay.Spikes {
+	st, id := sim.Spikes()
+	st, _ = cluster.Allgather(world, st)
+	id, _ = cluster.Allgather(world, id)
+	idx := make([]int, len(st))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Or(cmp.Compare(st[a], st[b]), cmp.Compare(id[a], id[b])) })
+	sp := &replay.Spikes{Sender: make([]uint32, len(id)), Time: make([]float64, len(id))}
+	for j, i := range idx {
+		sp.Sender[j] = id[i] + 1
+		sp.Time[j] = float64(st[i]+1) * h
+	}
+	return sp
+}
+
+// writeReplay writes the spikes of a replay as NEST's files and as .npy
+// arrays and commits dir.
+func writeReplay(dir *results.Dir, pops results.Populations, got *replay.Spikes) error {
+	sender := make([]int, len(got.Sender))
+	for i, s := range got.Sender {
+		sender[i] = int(s)
+	}
+	if err := results.WriteSpikes(dir, pops, sender, got.Time, microcircuit.Version); err != nil {
+		return err
+	}
+	if err := results.WriteNodes(dir, pops); err != nil {
+		return err
+	}
+	if err := writeNPY(dir.File("spike_sender.npy"), func(f *os.File) error { return npy.WriteUint32(f, got.Sender) }); err != nil {
+		return err
+	}
+	if err := writeNPY(dir.File("spike_time_ms.npy"), func(f *os.File) error { return npy.WriteFloat64(f, got.Time) }); err != nil {
+		return err
+	}
+	return dir.Commit()
 }
 
 func writeNPY(path string, write func(*os.File) error) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pd14/microcircuit"
+	"github.com/pd14/microcircuit/cluster"
 	"github.com/pd14/microcircuit/internal/sysinfo"
 	"github.com/pd14/microcircuit/network"
 	"github.com/pd14/microcircuit/params"
@@ -38,10 +39,13 @@ into --data-path. Existing results are kept unless --overwrite is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := f.resolve(cmd)
-			if err != nil {
+			if err = world.Agree(err); err != nil {
 				return err
 			}
 			if cpuProfile != "" {
+				if world.Size() > 1 {
+					cpuProfile = fmt.Sprintf("%s.%d", cpuProfile, world.Rank())
+				}
 				f, err := os.Create(cpuProfile)
 				if err != nil {
 					return fmt.Errorf("--cpuprofile: %w", err)
@@ -58,14 +62,14 @@ into --data-path. Existing results are kept unless --overwrite is given.`,
 			if quiet {
 				out = io.Discard
 			}
-			return run(ctx, &p, overwrite, noPlots, out, os.Stderr)
+			return run(ctx, &p, world, overwrite, noPlots, out, os.Stderr)
 		},
 	}
 	addParamFlags(cmd, &f)
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace the results of an earlier run in --data-path")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors and warnings")
 	cmd.Flags().BoolVar(&noPlots, "no-plots", false, "do not draw raster_plot.png and box_plot.png")
-	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the whole run to this file")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the whole run to this file (under MPI, one per rank: FILE.<rank>)")
 	return cmd
 }
 
@@ -77,53 +81,96 @@ func isTerminal(f *os.File) bool {
 
 // Summary is the content of summary.json.
 type Summary struct {
-	Version      string             `json:"version"`
-	NScaling     float64            `json:"n_scaling"`
-	KScaling     float64            `json:"k_scaling"`
-	Seed         uint64             `json:"seed"`
-	Threads      int                `json:"threads"`
-	BgInput      string             `json:"bg_input"`
-	Thalamic     bool               `json:"thalamic"`
-	DCTransient  bool               `json:"dc_transient"`
-	Neurons      int                `json:"neurons"`
-	Synapses     int64              `json:"synapses"`
-	TPresim      float64            `json:"t_presim_ms"`
-	TSim         float64            `json:"t_sim_ms"`
-	Times        map[string]float64 `json:"times_s"`
-	RTF          float64            `json:"rtf"`
-	PeakRSS      int64              `json:"peak_rss_bytes"`
-	Spikes       int                `json:"spikes"`
-	Rates        map[string]float64 `json:"rates_hz"`
-	Interrupted  bool               `json:"interrupted"`
-	SimulatedMS  float64            `json:"simulated_ms"`
-	RecordedFrom float64            `json:"recorded_from_ms"`
-	RecordedTo   float64            `json:"recorded_to_ms"`
-	started      time.Time
+	Version     string             `json:"version"`
+	NScaling    float64            `json:"n_scaling"`
+	KScaling    float64            `json:"k_scaling"`
+	Seed        uint64             `json:"seed"`
+	Ranks       int                `json:"ranks"`
+	Threads     int                `json:"threads"` // per rank
+	BgInput     string             `json:"bg_input"`
+	Thalamic    bool               `json:"thalamic"`
+	DCTransient bool               `json:"dc_transient"`
+	Neurons     int                `json:"neurons"`
+	Synapses    int64              `json:"synapses"`
+	TPresim     float64            `json:"t_presim_ms"`
+	TSim        float64            `json:"t_sim_ms"`
+	Times       map[string]float64 `json:"times_s"`
+	RTF         float64            `json:"rtf"`
+	// PeakRSS is the peak resident memory of the job: the sum of every
+	// rank's peak; PeakRSSPerRank is the largest rank's (MPI only).
+	PeakRSS        int64              `json:"peak_rss_bytes"`
+	PeakRSSPerRank int64              `json:"peak_rss_bytes_per_rank,omitempty"`
+	Spikes         int                `json:"spikes"`
+	Rates          map[string]float64 `json:"rates_hz"`
+	Interrupted    bool               `json:"interrupted"`
+	SimulatedMS    float64            `json:"simulated_ms"`
+	RecordedFrom   float64            `json:"recorded_from_ms"`
+	RecordedTo     float64            `json:"recorded_to_ms"`
+	started        time.Time
 }
 
-// run executes the whole protocol: build, warm-up, recorded phase, output.
-func run(ctx context.Context, p *params.Params, overwrite, noPlots bool, out, errw io.Writer) error {
-	if err := checkMemory(p); err != nil {
+// failpoint returns an error when the environment variable
+// MICROCIRCUIT_FAILPOINT names this phase and rank ("phase@rank"): fault
+// injection for the tests of distributed runs.
+func failpoint(phase string, comm *cluster.Comm) error {
+	if os.Getenv("MICROCIRCUIT_FAILPOINT") == fmt.Sprintf("%s@%d", phase, comm.Rank()) {
+		return fmt.Errorf("injected failure in phase %s", phase)
+	}
+	return nil
+}
+
+// peakRSS returns the sum of the ranks' peak resident memory and the
+// largest; collective.
+func peakRSS(comm *cluster.Comm) (sum, largest int64) {
+	all, _ := cluster.Allgather(comm, []int64{sysinfo.PeakRSS()})
+	for _, v := range all {
+		sum += v
+		largest = max(largest, v)
+	}
+	return sum, largest
+}
+
+// run executes the whole protocol on the ranks of comm: build, warm-up,
+// recorded phase, output. Rank 0 prints and writes the results. It is
+// collective, and every rank returns the same error.
+func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, noPlots bool, out, errw io.Writer) error {
+	root := comm.Rank() == 0
+	if !root {
+		out, errw = io.Discard, io.Discard
+	}
+	err := checkMemory(p, comm.Size(), comm.LocalSize())
+	if err == nil {
+		err = failpoint("memory", comm)
+	}
+	if err = comm.Agree(err); err != nil {
 		return err
 	}
-	dir, err := results.Prepare(p.Simulation.DataPath, overwrite)
-	if err != nil {
+	var dir *results.Dir
+	if root {
+		dir, err = results.Prepare(p.Simulation.DataPath, overwrite)
+	}
+	if err = comm.Agree(err); err != nil {
 		return err
 	}
 	committed := false
 	defer func() {
-		if !committed {
+		if root && !committed {
 			dir.Abort()
 		}
 	}()
 	nw := &p.Network
-	fmt.Fprintf(out, "microcircuit %s: N scaling %g, K scaling %g, %s background, seed %d, %d threads\n",
-		microcircuit.Version, nw.NScaling, nw.KScaling, nw.BgInput, p.Simulation.Seed, p.Simulation.Threads)
+	ranks := ""
+	if comm.Size() > 1 {
+		ranks = fmt.Sprintf("%d ranks × ", comm.Size())
+	}
+	fmt.Fprintf(out, "microcircuit %s: N scaling %g, K scaling %g, %s background, seed %d, %s%d threads\n",
+		microcircuit.Version, nw.NScaling, nw.KScaling, nw.BgInput, p.Simulation.Seed, ranks, p.Simulation.Threads)
 	for _, w := range p.Warnings() {
 		fmt.Fprintln(errw, "warning:", w)
 	}
 	if p.RecordVoltage() {
-		if err := voltageEstimate(p, out); err != nil {
+		err := voltageEstimate(p, comm, out)
+		if err = comm.Agree(err); err != nil {
 			return err
 		}
 	}
@@ -133,7 +180,7 @@ func run(ctx context.Context, p *params.Params, overwrite, noPlots bool, out, er
 	if onTerminal {
 		fmt.Fprintf(errw, "building %d synapses ...", p.Network.TotalSynapses())
 	}
-	m, err := microcircuit.Build(p)
+	m, err := microcircuit.BuildOn(p, comm)
 	finishProgress(errw, onTerminal)
 	if err != nil {
 		return err
@@ -169,73 +216,129 @@ func run(ctx context.Context, p *params.Params, overwrite, noPlots bool, out, er
 		return err
 	}
 
-	// Results: written even when interrupted, with what was recorded.
+	// Results: written even when interrupted, with what was recorded. The
+	// spikes, rates and membrane potentials of all ranks are gathered.
 	sender, times := m.Spikes()
 	pops := results.Populations{Names: nw.Populations, FirstID: m.FirstID, Sizes: m.Sizes}
 	t0, t1 := m.RecordedWindow()
-	rates := m.MeanRates()
-	sum := Summary{
-		Version: microcircuit.Version, NScaling: nw.NScaling, KScaling: nw.KScaling,
-		Seed: p.Simulation.Seed, Threads: m.Threads(), BgInput: nw.BgInput,
-		Thalamic: p.Stimulus.Thalamic, DCTransient: p.Stimulus.DCTransient,
-		Neurons: m.Neurons(), Synapses: m.Synapses,
-		TPresim: p.Simulation.TPresim, TSim: p.Simulation.TSim,
-		Times: map[string]float64{
-			"build": tBuild.Seconds(), "presim": tPre.Seconds(), "sim": tSim.Seconds(),
-			"total": time.Since(tStart).Seconds(),
-		},
-		RTF:          tSim.Seconds() / (p.Simulation.TSim / 1000),
-		PeakRSS:      sysinfo.PeakRSS(),
-		Spikes:       len(sender),
-		Rates:        map[string]float64{},
-		Interrupted:  interrupted,
-		SimulatedMS:  m.Time(),
-		RecordedFrom: t0,
-		RecordedTo:   t1,
-		started:      tStart,
+	rates := m.Rates()
+	var vs []int
+	var vt, vv []float64
+	if p.RecordVoltage() {
+		vs, vt, vv = m.Voltages()
 	}
-	if !record {
-		sum.Rates = nil
-	}
-	for k, r := range rates {
-		if record {
-			sum.Rates[nw.Populations[k]] = r
+	peak, peakRank := peakRSS(comm)
+	err = nil
+	if root {
+		err = writeRun(dir, p, m, runOutput{
+			sender: sender, times: times, rates: rates, vSender: vs, vTimes: vt, v: vv,
+			record: record, noPlots: noPlots, interrupted: interrupted, t0: t0, t1: t1,
+			tBuild: tBuild, tPre: tPre, tSim: tSim, tStart: tStart, peak: peak, peakRank: peakRank,
+		})
+		if err == nil {
+			err = dir.Commit()
+			committed = err == nil
 		}
 	}
-	if err := writeResults(dir, p, pops, sender, times, &sum, record); err != nil {
+	if err = comm.Agree(err); err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
-	if p.RecordVoltage() {
-		vs, vt, vv := m.Voltages()
-		if err := results.WriteVoltages(dir, pops, record, vs, vt, vv, microcircuit.Version); err != nil {
-			return fmt.Errorf("writing membrane potentials: %w", err)
-		}
-	}
-	if record && t1 > t0 {
-		if err := writeRates(dir, m.Rates()); err != nil {
-			return fmt.Errorf("writing rates: %w", err)
-		}
-		if !noPlots {
-			if err := drawRun(dir, p, pops, sender, times, m.Rates(), t0, t1); err != nil {
-				return fmt.Errorf("drawing plots: %w", err)
-			}
-		}
-	}
-	if err := dir.Commit(); err != nil {
-		return err
-	}
-	committed = true
 	if record {
-		printRates(out, pops, rates, t0, t1)
+		printRates(out, pops, meanRates(rates), t0, t1)
 	}
-	fmt.Fprintf(out, "results in %s (peak memory %.0f MB)\n", dir.Path(), float64(sum.PeakRSS)/1e6)
+	fmt.Fprintf(out, "results in %s (peak memory %.0f MB)\n", p.Simulation.DataPath, float64(peak)/1e6)
 	if interrupted {
-		return &exitError{code: 130, err: fmt.Errorf("interrupted; the spikes recorded until %.1f ms are in %s", t1, dir.Path())}
+		return &exitError{code: 130, err: fmt.Errorf("interrupted; the spikes recorded until %.1f ms are in %s", t1, p.Simulation.DataPath)}
 	}
 	return nil
 }
 
-func writeResults(dir *results.Dir, p *params.Params, pops results.Populations, sender []int, times []float64, sum *Summary, record bool) error {
+// runOutput is what a run hands to writeRun.
+type runOutput struct {
+	sender          []int
+	times           []float64
+	rates           [][]float64
+	vSender         []int
+	vTimes, v       []float64
+	record, noPlots bool
+	interrupted     bool
+	t0, t1          float64 // recorded window (ms)
+	tBuild, tPre    time.Duration
+	tSim            time.Duration
+	tStart          time.Time
+	peak, peakRank  int64
+}
+
+// writeRun writes every result file of a run into dir (rank 0's job).
+func writeRun(dir *results.Dir, p *params.Params, m *microcircuit.Model, o runOutput) error {
+	nw := &p.Network
+	pops := results.Populations{Names: nw.Populations, FirstID: m.FirstID, Sizes: m.Sizes}
+	comm := m.Comm()
+	sum := Summary{
+		Version: microcircuit.Version, NScaling: nw.NScaling, KScaling: nw.KScaling,
+		Seed: p.Simulation.Seed, Ranks: comm.Size(), Threads: m.Threads(), BgInput: nw.BgInput,
+		Thalamic: p.Stimulus.Thalamic, DCTransient: p.Stimulus.DCTransient,
+		Neurons: m.Neurons(), Synapses: m.Synapses,
+		TPresim: p.Simulation.TPresim, TSim: p.Simulation.TSim,
+		Times: map[string]float64{
+			"build": o.tBuild.Seconds(), "presim": o.tPre.Seconds(), "sim": o.tSim.Seconds(),
+			"total": time.Since(o.tStart).Seconds(),
+		},
+		RTF:          o.tSim.Seconds() / (p.Simulation.TSim / 1000),
+		PeakRSS:      o.peak,
+		Spikes:       len(o.sender),
+		Interrupted:  o.interrupted,
+		SimulatedMS:  m.Time(),
+		RecordedFrom: o.t0,
+		RecordedTo:   o.t1,
+		started:      o.tStart,
+	}
+	if comm.Size() > 1 {
+		sum.PeakRSSPerRank = o.peakRank
+	}
+	if o.record {
+		sum.Rates = map[string]float64{}
+		for k, r := range meanRates(o.rates) {
+			sum.Rates[nw.Populations[k]] = r
+		}
+	}
+	if err := writeResults(dir, p, pops, o.sender, o.times, &sum, o.record, comm.Size()); err != nil {
+		return err
+	}
+	if p.RecordVoltage() {
+		if err := results.WriteVoltages(dir, pops, o.record, o.vSender, o.vTimes, o.v, microcircuit.Version); err != nil {
+			return fmt.Errorf("writing membrane potentials: %w", err)
+		}
+	}
+	if o.record && o.t1 > o.t0 {
+		if err := writeRates(dir, o.rates); err != nil {
+			return fmt.Errorf("writing rates: %w", err)
+		}
+		if !o.noPlots {
+			if err := drawRun(dir, p, pops, o.sender, o.times, o.rates, o.t0, o.t1); err != nil {
+				return fmt.Errorf("drawing plots: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// meanRates returns the mean of every population's rates.
+func meanRates(rates [][]float64) []float64 {
+	out := make([]float64, len(rates))
+	for p, r := range rates {
+		var s float64
+		for _, v := range r {
+			s += v
+		}
+		if len(r) > 0 {
+			out[p] = s / float64(len(r))
+		}
+	}
+	return out
+}
+
+func writeResults(dir *results.Dir, p *params.Params, pops results.Populations, sender []int, times []float64, sum *Summary, record bool, ranks int) error {
 	if record {
 		if err := results.WriteSpikes(dir, pops, sender, times, microcircuit.Version); err != nil {
 			return err
@@ -249,7 +352,7 @@ func writeResults(dir *results.Dir, p *params.Params, pops results.Populations, 
 		"net_dict.json":  netDict(p),
 		"stim_dict.json": p.Stimulus,
 		"summary.json":   sum,
-		"metadata.json":  results.NewMetadata(microcircuit.Version, sum.started),
+		"metadata.json":  results.NewMetadata(microcircuit.Version, sum.started, ranks, sum.Threads),
 	}
 	for name, v := range files {
 		if err := results.WriteJSON(dir, name, v); err != nil {
@@ -350,7 +453,7 @@ func drawRun(dir *results.Dir, p *params.Params, pops results.Populations, sende
 
 // voltageEstimate prints how much memory and disk the membrane potential
 // recording takes, and refuses it if the memory is not there.
-func voltageEstimate(p *params.Params, out io.Writer) error {
+func voltageEstimate(p *params.Params, comm *cluster.Comm, out io.Writer) error {
 	neurons := 0
 	for _, n := range p.Network.NumNeurons() {
 		neurons += p.Simulation.VNeurons.Of(n)
@@ -359,9 +462,11 @@ func voltageEstimate(p *params.Params, out io.Writer) error {
 	mem, disk := samples*16, samples*26
 	fmt.Fprintf(out, "voltage:       %d neurons every %g ms: %.3g samples, about %.0f MB in memory, %.0f MB on disk\n",
 		neurons, p.Simulation.VInterval, samples, mem/1e6, disk/1e6)
-	if avail := sysinfo.AvailableMemory(); avail > 0 && int64(mem)+network.EstimateBytes(p, p.Simulation.Threads) > avail {
+	// Every rank holds the samples of the whole network at the end.
+	need := (int64(mem) + network.EstimatePartBytes(p, p.Simulation.Threads, comm.Size())) * int64(comm.LocalSize())
+	if avail := sysinfo.AvailableMemory(); avail > 0 && need > avail {
 		return fmt.Errorf("recording the membrane potential of %d neurons needs about %.1f GB more memory than is available; lower --v-neurons or raise --v-interval",
-			neurons, (mem+float64(network.EstimateBytes(p, p.Simulation.Threads))-float64(avail))/1e9)
+			neurons, float64(need-avail)/1e9)
 	}
 	return nil
 }

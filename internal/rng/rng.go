@@ -32,5 +32,15 @@ func Key(seed, purpose, a, b uint64) uint64 {
 
 // Stream returns a generator for sub-stream i of key.
 func Stream(key, i uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(key, mix(i+0x632be59bd9b4e019)))
+	return rand.New(Source(key, i))
+}
+
+// Source returns the source of sub-stream i of key, the one Stream uses.
+func Source(key, i uint64) *rand.PCG {
+	return rand.NewPCG(key, mix(i+0x632be59bd9b4e019))
+}
+
+// Seed sets src to the start of sub-stream i of key, without allocating.
+func Seed(src *rand.PCG, key, i uint64) {
+	src.Seed(key, mix(i+0x632be59bd9b4e019))
 }

@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/pd14/microcircuit/cluster"
+	"github.com/pd14/microcircuit/internal/half"
+)
+
+// richNet is randomNet with every input the engine knows: two populations
+// with Poisson background, a current pulse, and external Poisson sources
+// whose spikes have multiplicities. With double set, weights are float64.
+func richNet(double bool) *Network {
+	const n, k, nExt = 1003, 60, 25
+	net := randomNet(n, k, 30, 300)
+	r := rand.New(rand.NewPCG(3, 4))
+	for j := 0; j < nExt; j++ {
+		for i := 0; i < 40; i++ {
+			net.Syn = append(net.Syn, net.Pack(uint32(r.IntN(n)), 1+r.IntN(20)))
+			net.Weight16 = append(net.Weight16, half.FromFloat32(float32(30+5*r.NormFloat64())))
+		}
+		net.SrcStart = append(net.SrcStart, int64(len(net.Syn)))
+	}
+	net.NumSources = n + nExt
+	net.ExtRate, net.ExtFirst, net.ExtLast, net.ExtSeed = 3000, 300, 600, 17
+	net.PopNames = []string{"A", "B"}
+	net.PopStart = []int{0, 480, n}
+	net.BgRate = []float64{8000, 9000}
+	net.BgWeight, net.BgDelay, net.BgSeed = 40, 2, 5
+	net.PulseAmp = []float64{150, 60}
+	net.PulseFirst, net.PulseLast = 1000, 1300
+	if double {
+		// Weights of full precision: their sums depend on the order of
+		// summation (sums of half-precision weights are mostly exact).
+		for _, h := range net.Weight16 {
+			net.Weight64 = append(net.Weight64, float64(half.ToFloat32(h))*(1+0.1*r.Float64()))
+		}
+		net.Weight16 = nil
+	}
+	return net
+}
+
+type spike struct {
+	step int32
+	id   uint32
+}
+
+// state is the state of every neuron, by index in the whole network.
+type state struct{ v, iex, iin, refr []float64 }
+
+func newState(n int) *state {
+	return &state{make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)}
+}
+
+// take copies the state of the neurons sim holds into st.
+func (st *state) take(sim *Sim) {
+	for i := 0; i < sim.n; i++ {
+		g := sim.global(i)
+		st.v[g], st.iex[g], st.iin[g], st.refr[g] = sim.nrn.v[i], sim.nrn.iex[i], sim.nrn.iin[i], sim.nrn.refr[i]
+	}
+}
+
+func spikesOf(sim *Sim) []spike {
+	st, id := sim.Spikes()
+	out := make([]spike, len(st))
+	for i := range st {
+		out[i] = spike{st[i], id[i]}
+	}
+	return out
+}
+
+// runParts simulates the network that mk returns split among R in-process
+// ranks of the given number of workers each, and returns all ranks' spikes
+// in (step, neuron) order, the number of steps each rank simulated, and
+// each rank's error. cancel, if >= 0, is the rank whose context is
+// cancelled.
+func runParts(t *testing.T, mk func() *Network, R, workers int, steps int64, cancel int) ([]spike, *state, []int64, []error) {
+	t.Helper()
+	whole := mk()
+	st := newState(whole.N())
+	comms := cluster.InProcess(R)
+	var mu sync.Mutex
+	var all []spike
+	done := make([]int64, R)
+	errs := make([]error, R)
+	var wg sync.WaitGroup
+	for r := 0; r < R; r++ {
+		part, err := whole.Part(r, R)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			sim, err := New(part, Options{Workers: workers, Exchanger: comms[r], Oversubscribed: true})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			if r == cancel {
+				stop()
+			}
+			errs[r] = sim.Run(ctx, steps, true, nil)
+			done[r] = sim.Step()
+			mu.Lock()
+			all = append(all, spikesOf(sim)...)
+			st.take(sim)
+			mu.Unlock()
+		}(r)
+	}
+	wg.Wait()
+	slices.SortFunc(all, func(a, b spike) int {
+		return cmp.Or(cmp.Compare(a.step, b.step), cmp.Compare(a.id, b.id))
+	})
+	return all, st, done, errs
+}
+
+// TestPartsMatchWhole checks that a network split among ranks (in-process,
+// exchanging spikes every step) gives exactly the spikes of the whole
+// network in one Sim, for several splits and worker counts, with every
+// input on, for packed half-precision and for float64 weights.
+func TestPartsMatchWhole(t *testing.T) {
+	for _, double := range []bool{false, true} {
+		mk := func() *Network { return richNet(double) }
+		sim, err := New(mk(), Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sim.syn.packed == double {
+			t.Fatalf("double %v: packed %v", double, sim.syn.packed)
+		}
+		const steps = 2000
+		if err := sim.Run(context.Background(), steps, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		want := spikesOf(sim)
+		wantState := newState(sim.n)
+		wantState.take(sim)
+		if len(want) < 2000 {
+			t.Fatalf("only %d spikes: the test network is too quiet", len(want))
+		}
+		for _, split := range []struct{ ranks, workers int }{{1, 2}, {2, 1}, {2, 3}, {3, 2}, {7, 1}} {
+			got, gotState, _, errs := runParts(t, mk, split.ranks, split.workers, steps, -1)
+			for _, err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("double %v, %d ranks × %d workers: %d spikes, whole network %d; they differ",
+					double, split.ranks, split.workers, len(got), len(want))
+			}
+			if !reflect.DeepEqual(gotState, wantState) {
+				t.Errorf("double %v, %d ranks × %d workers: the neurons' state differs from the whole network's",
+					double, split.ranks, split.workers)
+			}
+		}
+	}
+}
+
+// TestPartsStopTogether cancels one rank: all ranks must stop at the same
+// step boundary and report the interruption.
+func TestPartsStopTogether(t *testing.T) {
+	_, _, done, errs := runParts(t, func() *Network { return richNet(false) }, 3, 2, 5000, 1)
+	for r := range done {
+		if done[r] != done[0] || done[r] >= 5000 {
+			t.Fatalf("ranks stopped after %v steps of 5000", done)
+		}
+		if !errors.Is(errs[r], context.Canceled) {
+			t.Fatalf("rank %d: %v, want context.Canceled", r, errs[r])
+		}
+	}
+}
+
+func TestPartNeedsExchanger(t *testing.T) {
+	part, err := richNet(false).Part(0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(part, Options{}); err == nil {
+		t.Fatal("a part without an exchanger was accepted")
+	}
+}
