@@ -3,9 +3,11 @@ package microcircuit_test
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/pd14/microcircuit"
 	"github.com/pd14/microcircuit/analysis"
+	"github.com/pd14/microcircuit/cluster"
 	"github.com/pd14/microcircuit/params"
 )
 
@@ -111,4 +113,41 @@ func ExampleModel_Spikes() {
 	fmt.Printf("L4E rate distributions of two seeds differ by a KS distance below 0.15: %v\n", d < 0.15)
 	// Output:
 	// L4E rate distributions of two seeds differ by a KS distance below 0.15: true
+}
+
+// A model distributed over ranks gives the spikes of a single process. Here
+// the ranks are goroutines (cluster.InProcess); under mpirun each rank is a
+// process and the communicator is cluster.World().
+func ExampleBuildOn() {
+	p := params.Default()
+	p.SetScale(0.05)
+	p.Network.BgInput = "poisson"
+	p.Simulation.Threads = 1
+	spikes := func(comm *cluster.Comm) int {
+		m, err := microcircuit.BuildOn(&p, comm)
+		if err != nil {
+			return -1
+		}
+		if err := m.Simulate(context.Background(), 300, true, nil); err != nil {
+			return -1
+		}
+		sender, _ := m.Spikes() // collective: every rank gets all spikes
+		return len(sender)
+	}
+	alone := spikes(cluster.Self())
+	comms := cluster.InProcess(3)
+	counts := make([]int, len(comms))
+	var wg sync.WaitGroup
+	for r, c := range comms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[r] = spikes(c)
+		}()
+	}
+	wg.Wait()
+	fmt.Println("one process and every rank of three see the same spikes:",
+		alone > 0 && counts[0] == alone && counts[1] == alone && counts[2] == alone)
+	// Output:
+	// one process and every rank of three see the same spikes: true
 }

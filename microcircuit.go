@@ -10,6 +10,10 @@
 //	err = m.Simulate(ctx, p.Simulation.TSim, true, nil)     // recorded
 //	rates := m.Rates()
 //
+// BuildOn does the same on the ranks of a cluster.Comm (MPI, or in-process
+// ranks in tests): each rank builds and simulates its share of the
+// neurons, and the spikes are those of a single process.
+//
 // The command microcircuit is a thin layer over this package.
 package microcircuit
 
@@ -139,7 +143,8 @@ func (m *Model) Threads() int { return m.sim.Workers() }
 // Time returns the model time simulated so far in ms.
 func (m *Model) Time() float64 { return float64(m.sim.Step()) * m.h }
 
-// Simulate advances the model by t ms. With record set, the spikes of this
+// Simulate advances the model by t ms (collective under MPI: every rank
+// calls it with the same arguments). With record set, the spikes of this
 // phase are recorded; spikes recorded earlier are dropped when a new
 // recorded phase does not directly follow a recorded one, as NEST's ASCII
 // recorder keeps only the last Simulate call. progress, if not nil, gets the

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/pd14/microcircuit/cluster"
 	"github.com/pd14/microcircuit/internal/sysinfo"
 )
 
@@ -26,6 +27,7 @@ type Metadata struct {
 	Arch        string            `json:"arch"`
 	Hostname    string            `json:"hostname"`
 	MemoryBytes int64             `json:"memory_available_bytes"`
+	MPI         bool              `json:"mpi_build"`
 	Ranks       int               `json:"ranks"`
 	Threads     int               `json:"threads_per_rank"`
 	CommandLine []string          `json:"command_line"`
@@ -41,7 +43,7 @@ func NewMetadata(version string, start time.Time, ranks, threads int) Metadata {
 		Modules: map[string]string{}, CPU: sysinfo.CPUModel(), Cores: runtime.NumCPU(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0), OS: runtime.GOOS, Arch: runtime.GOARCH,
 		MemoryBytes: sysinfo.AvailableMemory(), CommandLine: os.Args,
-		Started: start.UTC().Format(time.RFC3339), Ranks: ranks, Threads: threads,
+		Started: start.UTC().Format(time.RFC3339), MPI: cluster.MPI, Ranks: ranks, Threads: threads,
 	}
 	m.Hostname, _ = os.Hostname()
 	m.WorkingDir, _ = os.Getwd()
