@@ -94,20 +94,20 @@ func BuildOn(p *params.Params, comm *cluster.Comm) (*Model, error) {
 	}
 	o.Oversubscribed = comm.LocalSize()*workers > runtime.NumCPU()
 	m.sim, err = engine.New(net, o)
+	if err == nil {
+		m.sim.RecordSpikes(p.RecordSpikes())
+		if p.RecordVoltage() {
+			var ids []int
+			for k, n := range m.Sizes {
+				for j := 0; j < p.Simulation.VNeurons.Of(n); j++ {
+					ids = append(ids, m.FirstID[k]-1+j)
+				}
+			}
+			err = m.sim.RecordVoltage(ids, params.Steps(p.Simulation.VInterval, m.h))
+		}
+	}
 	if err = comm.Agree(err); err != nil {
 		return nil, fmt.Errorf("preparing simulation: %w", err)
-	}
-	m.sim.RecordSpikes(p.RecordSpikes())
-	if p.RecordVoltage() {
-		var ids []int
-		for k, n := range m.Sizes {
-			for j := 0; j < p.Simulation.VNeurons.Of(n); j++ {
-				ids = append(ids, m.FirstID[k]-1+j)
-			}
-		}
-		if err := m.sim.RecordVoltage(ids, params.Steps(p.Simulation.VInterval, m.h)); err != nil {
-			return nil, err
-		}
 	}
 	return m, nil
 }

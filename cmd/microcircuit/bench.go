@@ -178,7 +178,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 		t1 := time.Now()
 		if p.Simulation.TPresim > 0 {
 			if err := m.Simulate(ctx, p.Simulation.TPresim, false, nil); err != nil {
-				return nil, err
+				return nil, comm.Agree(err) // every rank stops alike
 			}
 		}
 		tp := time.Since(t1).Seconds()
@@ -186,7 +186,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 		c0, x0 := m.ExchangeTimes()
 		t2 := time.Now()
 		if err := m.Simulate(ctx, p.Simulation.TSim, b.Record, nil); err != nil {
-			return nil, err
+			return nil, comm.Agree(err)
 		}
 		ts := time.Since(t2).Seconds()
 		c1, x1 := m.ExchangeTimes()

@@ -213,7 +213,7 @@ func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, n
 	}
 	interrupted := errors.Is(err, context.Canceled)
 	if err != nil && !interrupted {
-		return err
+		return comm.Agree(err) // every rank stops alike
 	}
 
 	// Results: written even when interrupted, with what was recorded. The
