@@ -278,8 +278,11 @@ func (m *Model) Rates() [][]float64 {
 
 // MeanRates returns the mean rate (spikes/s) of each population over the
 // recorded window, silent neurons included.
-func (m *Model) MeanRates() []float64 {
-	rates := m.Rates()
+func (m *Model) MeanRates() []float64 { return Means(m.Rates()) }
+
+// Means returns the mean of each population's rates, as returned by Rates
+// (0 for an empty population).
+func Means(rates [][]float64) []float64 {
 	out := make([]float64, len(rates))
 	for p, r := range rates {
 		var s float64

@@ -81,19 +81,17 @@ func TestBadInputNamesParameter(t *testing.T) {
 	}
 }
 
+// readAll returns the contents of the eight spike files in dir.
 func readAll(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	files, _ := filepath.Glob(filepath.Join(dir, "spike_recorder-*.dat"))
-	if len(files) != 8 {
-		t.Fatalf("%s: %d spike files, want 8", dir, len(files))
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
+	for name, c := range resultFiles(t, dir) {
+		if strings.HasPrefix(name, "spike_recorder-") {
+			out[name] = c
 		}
-		out[filepath.Base(f)] = string(b)
+	}
+	if len(out) != 8 {
+		t.Fatalf("%s: %d spike files, want 8", dir, len(out))
 	}
 	return out
 }

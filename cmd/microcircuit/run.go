@@ -244,7 +244,7 @@ func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, n
 		return fmt.Errorf("writing results: %w", err)
 	}
 	if record {
-		printRates(out, pops, meanRates(rates), t0, t1)
+		printRates(out, pops, microcircuit.Means(rates), t0, t1)
 	}
 	fmt.Fprintf(out, "results in %s (peak memory %.0f MB)\n", p.Simulation.DataPath, float64(peak)/1e6)
 	if interrupted {
@@ -298,7 +298,7 @@ func writeRun(dir *results.Dir, p *params.Params, m *microcircuit.Model, o runOu
 	}
 	if o.record {
 		sum.Rates = map[string]float64{}
-		for k, r := range meanRates(o.rates) {
+		for k, r := range microcircuit.Means(o.rates) {
 			sum.Rates[nw.Populations[k]] = r
 		}
 	}
@@ -321,21 +321,6 @@ func writeRun(dir *results.Dir, p *params.Params, m *microcircuit.Model, o runOu
 		}
 	}
 	return nil
-}
-
-// meanRates returns the mean of every population's rates.
-func meanRates(rates [][]float64) []float64 {
-	out := make([]float64, len(rates))
-	for p, r := range rates {
-		var s float64
-		for _, v := range r {
-			s += v
-		}
-		if len(r) > 0 {
-			out[p] = s / float64(len(r))
-		}
-	}
-	return out
 }
 
 func writeResults(dir *results.Dir, p *params.Params, pops results.Populations, sender []int, times []float64, sum *Summary, record bool, ranks int) error {
