@@ -85,7 +85,7 @@ func BenchmarkUpdatePoisson(b *testing.B) {
 	net := randomNet(20000, 0, 1, 0)
 	net.BgRate = []float64{20000}
 	net.BgWeight = 87.8
-	net.BgDelay = 1
+	net.BgFirst = 2
 	net.BgSeed = 7
 	benchSteps(b, net, 1)
 }

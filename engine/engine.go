@@ -122,9 +122,6 @@ func New(net *Network, o Options) (*Sim, error) {
 		s.wk[k].hi = int(int64(k+1) * int64(n) / int64(workers))
 	}
 	maxDelay := max(1, maxPackedDelay(net))
-	if net.BgRate != nil {
-		maxDelay = max(maxDelay, net.BgDelay)
-	}
 	s.syn.slots = maxDelay + 1
 	for k := range s.wk {
 		s.wk[k].queues = make([]queue, s.syn.slots)

@@ -63,26 +63,47 @@ type Network struct {
 	Resolution float64
 
 	// BgRate is the rate (spikes/s) of the independent Poisson background
-	// train of every neuron of each population; nil for none.
+	// train of every neuron of each population; nil for none. The count
+	// of a step is drawn for the step it arrives in, from BgFirst on
+	// (NEST: a poisson_generator active from step 1, delay d, first
+	// arrival in step d+1; see package device).
 	BgRate []float64
 	// BgWeight is the weight (pA) of a background spike.
 	BgWeight float64
-	// BgDelay is the delay of the background input in steps.
-	BgDelay int
+	// BgFirst is the first step whose arriving input holds background.
+	BgFirst int64
 	// BgSeed keys the background random streams (one per neuron).
 	BgSeed uint64
 
-	// ExtRate is the rate (spikes/s) of each external source, active for
-	// emission steps ExtFirst..ExtLast (inclusive).
+	// ExtRate is the rate (spikes/s) of each external source, which
+	// emits Poisson spikes (of any multiplicity) in steps ExtFirst ..
+	// ExtLast (inclusive).
 	ExtRate           float64
 	ExtFirst, ExtLast int64
 	// ExtSeed keys the external sources' random streams (one per source).
 	ExtSeed uint64
+	// ExtSpikes, if not nil, are the external sources' spikes instead:
+	// given (as NEST recorded them), ordered by step, then source.
+	ExtSpikes []ExtSpike
 
-	// PulseAmp is the amplitude (pA) of a current pulse per population (nil
-	// for none); it is the neuron's I_0 in steps PulseFirst..PulseLast.
-	PulseAmp              []float64
-	PulseFirst, PulseLast int64
+	// Pulses holds a current pulse per population (nil for none).
+	Pulses []Pulse
+}
+
+// ExtSpike is a spike of an external source: Source (0 for the first
+// external source, source Total()+Source of the network) emits it in step
+// Step with multiplicity Mult (it acts as Mult spikes at once).
+type ExtSpike struct {
+	Step   int64
+	Source int32
+	Mult   int32
+}
+
+// Pulse is a current pulse: Amp (pA) is the I_0 of every neuron of a
+// population in the membrane updates of steps First .. Last.
+type Pulse struct {
+	Amp         float64
+	First, Last int64
 }
 
 // N returns the number of neurons held.
@@ -182,11 +203,21 @@ func (n *Network) Check() error {
 	if n.BgRate != nil && len(n.BgRate) != len(n.PopNames) {
 		return fmt.Errorf("network: %d background rates for %d populations", len(n.BgRate), len(n.PopNames))
 	}
-	if n.BgRate != nil && n.BgDelay < 1 {
-		return fmt.Errorf("network: background delay %d steps; the minimum is 1", n.BgDelay)
+	if n.BgRate != nil && n.BgFirst < 1 {
+		return fmt.Errorf("network: background from step %d; the first arrival can be step 1", n.BgFirst)
 	}
-	if n.PulseAmp != nil && len(n.PulseAmp) != len(n.PopNames) {
-		return fmt.Errorf("network: %d pulse amplitudes for %d populations", len(n.PulseAmp), len(n.PopNames))
+	if n.Pulses != nil && len(n.Pulses) != len(n.PopNames) {
+		return fmt.Errorf("network: %d current pulses for %d populations", len(n.Pulses), len(n.PopNames))
+	}
+	nExt := int32(n.NumSources - total)
+	for i, e := range n.ExtSpikes {
+		if e.Source < 0 || e.Source >= nExt || e.Mult < 1 || e.Step < 0 {
+			return fmt.Errorf("network: external spike %d (source %d, step %d, multiplicity %d) outside %d sources",
+				i, e.Source, e.Step, e.Mult, nExt)
+		}
+		if i > 0 && (e.Step < n.ExtSpikes[i-1].Step || (e.Step == n.ExtSpikes[i-1].Step && e.Source <= n.ExtSpikes[i-1].Source)) {
+			return fmt.Errorf("network: external spikes not ordered by step, then source, at spike %d", i)
+		}
 	}
 	return nil
 }
@@ -212,7 +243,8 @@ func (n *Network) Part(rank, ranks int) (*Network, error) {
 		p.V0[i], p.Ie[i] = n.V0[p.Global(i)], n.Ie[p.Global(i)]
 	}
 	p.BgRate = slices.Clone(n.BgRate)
-	p.PulseAmp = slices.Clone(n.PulseAmp)
+	p.Pulses = slices.Clone(n.Pulses)
+	p.ExtSpikes = slices.Clone(n.ExtSpikes)
 	p.TargetBits = TargetBitsFor(held)
 	p.SrcStart = make([]int64, n.NumSources+1)
 	p.Syn, p.Weight16, p.Weight32, p.Weight64 = nil, nil, nil, nil

@@ -100,6 +100,89 @@ func TestPSPPeak(t *testing.T) {
 	}
 }
 
+// TestPSPEqualTimeConstants simulates one input with tau_syn = tau_m
+// (which NEST accepts) and near it: with the weight for a 0.15 mV PSP the
+// peak is 0.15 mV, at t = tau_m after the current jumps, and V follows the
+// closed form (w·t·exp(-t/tau)/C_m at equality).
+func TestPSPEqualTimeConstants(t *testing.T) {
+	for _, rel := range []float64{0, 1e-9, -1e-6} {
+		nr := params.Default().Network.Neuron
+		nr.TauSynEx = nr.TauM * (1 + rel)
+		nr.TauSynIn = nr.TauSynEx
+		tm, ts := nr.TauM, nr.TauSynEx
+		const h = 0.1 // tau_m = 100 steps
+		net := tiny(2, h)
+		net.Neuron = nr
+		net.V0[0] = -49 // fires in step 0
+		w := 0.15 * params.PSCOverPSP(nr, ts)
+		connect(net, 0, []uint32{1}, []float64{w}, []uint16{1})
+		sim, err := New(net, Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := trace(t, sim, 1, 300)
+		peak, at := 0.0, 0
+		for k, x := range v {
+			if x-nr.EL > peak {
+				peak, at = x-nr.EL, k
+			}
+		}
+		// The current jumps at the end of step 1; the peak is tau_m
+		// (100 steps) later.
+		if math.Abs(peak-0.15) > 1e-9 || at != 101 {
+			t.Errorf("tau_syn = tau_m·(1%+g): PSP peak %.12f mV after step %d, want 0.15 mV after step 101", rel, peak, at)
+		}
+		for k := 2; k < 300; k++ {
+			// w·t·exp(-t/tau_m)·φ(t·κ)/C_m, κ = 1/tau_syn - 1/tau_m,
+			// φ(x) = -expm1(-x)/x: the PSP without cancellation.
+			s := float64(k-1) * h
+			x := s * (tm - ts) / (ts * tm)
+			phi := 1.0
+			if x != 0 {
+				phi = -math.Expm1(-x) / x
+			}
+			want := w / nr.Cm * s * math.Exp(-s/tm) * phi
+			if math.Abs(v[k]-nr.EL-want) > 1e-12 {
+				t.Fatalf("tau_syn = tau_m·(1%+g): V after step %d = %.12f, closed form %.12f", rel, k, v[k]-nr.EL, want)
+			}
+		}
+	}
+}
+
+// TestSeparateSynapticTimeConstants gives the excitatory and inhibitory
+// channels different time constants: each input follows its own closed form.
+func TestSeparateSynapticTimeConstants(t *testing.T) {
+	nr := params.Default().Network.Neuron
+	nr.TauSynEx, nr.TauSynIn = 0.5, 3.0
+	const h = 0.1
+	net := tiny(3, h)
+	net.Neuron = nr
+	net.V0[0] = -49 // fires in step 0 onto neuron 1 (excitatory) and 2 (inhibitory)
+	connect(net, 0, []uint32{1, 2}, []float64{80, -120}, []uint16{1, 1})
+	sim, err := New(net, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v1, v2 []float64
+	for k := 0; k < 200; k++ {
+		if err := sim.Run(context.Background(), 1, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		v1, v2 = append(v1, sim.V(1)), append(v2, sim.V(2))
+	}
+	for k := 2; k < 200; k++ {
+		s := float64(k-1) * h
+		for _, c := range []struct {
+			v, w, ts float64
+		}{{v1[k], 80, nr.TauSynEx}, {v2[k], -120, nr.TauSynIn}} {
+			want := c.w / nr.Cm * c.ts * nr.TauM / (nr.TauM - c.ts) * (math.Exp(-s/nr.TauM) - math.Exp(-s/c.ts))
+			if math.Abs(c.v-nr.EL-want) > 1e-12 {
+				t.Fatalf("tau_syn %v: V after step %d = %.12f, closed form %.12f", c.ts, k, c.v-nr.EL, want)
+			}
+		}
+	}
+}
+
 func TestConstantCurrentInterval(t *testing.T) {
 	nr := params.Default().Network.Neuron
 	const h = 0.1
@@ -295,7 +378,7 @@ func vectorMatchesScalar(t *testing.T, poisson bool) {
 			net.PopStart = []int{0, 501, 1003}
 			net.BgRate = []float64{2000, 20000}
 			net.BgWeight = 30
-			net.BgDelay = 3
+			net.BgFirst = 4
 			net.BgSeed = 99
 			for i := range net.Ie {
 				net.Ie[i] = 100
@@ -338,6 +421,74 @@ func compareSims(t *testing.T, a, b *Sim, sa, sb []int32, ia, ib []uint32) {
 	for i := range a.nrn.v {
 		if a.nrn.v[i] != b.nrn.v[i] || a.nrn.iex[i] != b.nrn.iex[i] || a.nrn.iin[i] != b.nrn.iin[i] || a.nrn.refr[i] != b.nrn.refr[i] {
 			t.Fatalf("neuron %d: state differs between vector and scalar update", i)
+		}
+	}
+}
+
+// TestInputTiming checks in which step each kind of input acts on a neuron
+// (SPEC §5): a current pulse drives the membrane updates of its steps
+// First..Last; background and external spikes arriving in step T enter the
+// synaptic current at the end of step T (after the membrane update of T),
+// an external spike of multiplicity m as m times the weight.
+func TestInputTiming(t *testing.T) {
+	nr := params.Default().Network.Neuron
+	const h = 0.1
+
+	// A current pulse in steps 5..7.
+	net := tiny(1, h)
+	net.Pulses = []Pulse{{Amp: 1000, First: 5, Last: 7}}
+	sim, err := New(net, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := trace(t, sim, 0, 10)
+	for k := 0; k < 5; k++ {
+		if v[k] != nr.EL {
+			t.Fatalf("pulse: V after step %d = %v, want rest before step 5", k, v[k])
+		}
+	}
+	if !(v[5] > nr.EL && v[6] > v[5] && v[7] > v[6]) || math.Abs(v[8]-nr.EL-(v[7]-nr.EL)*sim.nrn.prop.P22) > 1e-12 {
+		t.Fatalf("pulse: V after steps 5..8 = %v: want rising in 5..7, free decay in 8", v[5:9])
+	}
+
+	// Background from step 16, so strong that every step has a count.
+	net = tiny(1, h)
+	net.BgRate, net.BgWeight, net.BgFirst, net.BgSeed = []float64{1e6}, 1, 16, 3
+	if sim, err = New(net, Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Run(context.Background(), 16, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if sim.nrn.iex[0] != 0 {
+		t.Fatalf("background: current %v after step 15, want none before step 16", sim.nrn.iex[0])
+	}
+	if err := sim.Run(context.Background(), 1, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if sim.nrn.iex[0] < 50 || sim.V(0) != nr.EL {
+		t.Fatalf("background: after step 16 current %v pA (want about 100), V %v (want rest)", sim.nrn.iex[0], sim.V(0))
+	}
+
+	// An external source's spike of multiplicity 3 in step 10, delay 3.
+	net = tiny(1, h)
+	net.NumSources = 2
+	net.SrcStart = append(net.SrcStart, 0)
+	connect(net, 1, []uint32{0}, []float64{2.5}, []uint16{3})
+	net.ExtSpikes = []ExtSpike{{Step: 10, Source: 0, Mult: 3}}
+	if sim, err = New(net, Options{Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for step := 0; step < 14; step++ {
+		if err := sim.Run(context.Background(), 1, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		want := 0.0
+		if step == 13 {
+			want = 7.5
+		}
+		if sim.nrn.iex[0] != want {
+			t.Fatalf("external spike: current %v after step %d, want %v", sim.nrn.iex[0], step, want)
 		}
 	}
 }

@@ -33,9 +33,8 @@ func richNet(double bool) *Network {
 	net.PopNames = []string{"A", "B"}
 	net.PopStart = []int{0, 480, n}
 	net.BgRate = []float64{8000, 9000}
-	net.BgWeight, net.BgDelay, net.BgSeed = 40, 2, 5
-	net.PulseAmp = []float64{150, 60}
-	net.PulseFirst, net.PulseLast = 1000, 1300
+	net.BgWeight, net.BgFirst, net.BgSeed = 40, 3, 5
+	net.Pulses = []Pulse{{150, 1000, 1300}, {60, 1100, 1250}}
 	if double {
 		// Weights of full precision: their sums depend on the order of
 		// summation (sums of half-precision weights are mostly exact).

@@ -50,6 +50,7 @@ type inputs struct {
 	extRNG []uint64 // per external source: stream state
 	extPD  *poisson
 	ext    [2][]extSpike // external source spikes per step parity
+	next   int           // the first of the given external spikes not yet emitted
 }
 
 type extSpike struct {
@@ -83,11 +84,13 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 		s.flush(wk)
 	}
 	spk := wk.spk[par][:0]
-	bgOn := s.inp.bgRNG != nil && t >= int64(s.net.BgDelay)
+	bgOn := s.inp.bgRNG != nil && t >= s.net.BgFirst
 	for _, seg := range wk.segs {
 		i0 := 0.0
-		if s.net.PulseAmp != nil && t-1 >= s.net.PulseFirst && t-1 <= s.net.PulseLast {
-			i0 = s.net.PulseAmp[seg.pop]
+		if s.net.Pulses != nil {
+			if p := s.net.Pulses[seg.pop]; t >= p.First && t <= p.Last {
+				i0 = p.Amp
+			}
 		}
 		var bg []uint64
 		if bgOn && seg.bg != nil {
@@ -213,11 +216,20 @@ func (s *Sim) updateScalar(lo, hi int, i0 float64, arrEx, arrIn []float64, spk [
 	return spk
 }
 
-// emitExternal draws the spikes of the external sources for step t.
+// emitExternal draws (or, when given, takes) the spikes of the external
+// sources for step t.
 func (s *Sim) emitExternal(t int64, par int64) {
 	in := &s.inp
 	e := in.ext[par][:0]
-	if in.extRNG != nil && t >= s.net.ExtFirst && t <= s.net.ExtLast {
+	if given := s.net.ExtSpikes; given != nil {
+		for in.next < len(given) && given[in.next].Step < t {
+			in.next++
+		}
+		for ; in.next < len(given) && given[in.next].Step == t; in.next++ {
+			g := given[in.next]
+			e = append(e, extSpike{src: uint32(s.total) + uint32(g.Source), mult: float64(g.Mult)})
+		}
+	} else if in.extRNG != nil && t >= s.net.ExtFirst && t <= s.net.ExtLast {
 		for j := range in.extRNG {
 			if c := in.extPD.draw(&in.extRNG[j]); c > 0 {
 				e = append(e, extSpike{src: uint32(s.total + j), mult: float64(c)})

@@ -13,10 +13,20 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/pd14/microcircuit/device"
 	"github.com/pd14/microcircuit/engine"
 	"github.com/pd14/microcircuit/internal/half"
 	"github.com/pd14/microcircuit/internal/rng"
 	"github.com/pd14/microcircuit/params"
+)
+
+// ThRelayDelay and DCTransientDelay (ms) are the delays of the connections
+// from the thalamic poisson_generator to its relay neurons and from the DC
+// transient's dc_generators to the neurons: NEST's default delay, which the
+// reference implementation keeps.
+const (
+	ThRelayDelay     = 1.0
+	DCTransientDelay = 1.0
 )
 
 // chunkSynapses is about the number of synapses of one unit of work of
@@ -167,9 +177,11 @@ func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, err
 				key: rng.Key(seed, rng.Connect, uint64(y), params.NumPops),
 			})
 		}
+		// The thalamic poisson_generator drives the relays (parrot
+		// neurons) through NEST's default 1 ms connections.
+		w := device.RelayedSpikes(0, st.ThStart, st.ThStart+st.ThDuration, h, device.Steps(ThRelayDelay, h))
 		net.ExtRate = st.ThRate
-		net.ExtFirst = params.Steps(st.ThStart+1, h)
-		net.ExtLast = params.Steps(st.ThStart+st.ThDuration+1, h) - 1
+		net.ExtFirst, net.ExtLast = w.First, w.Last
 		net.ExtSeed = rng.Key(seed, rng.External, 0, 0)
 	}
 
@@ -320,19 +332,21 @@ func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, err
 	}
 
 	// Background input.
+	// Background input: a poisson_generator per population, on from the
+	// start, connected with the Poisson delay.
 	if nw.BgInput == "poisson" {
 		net.BgRate = nw.PoissonRates()
 		net.BgWeight = nw.ExtWeight()
-		net.BgDelay = int(params.Steps(nw.PoissonDelay, h))
+		net.BgFirst = device.SpikeInput(0, 0, math.Inf(1), h, device.Steps(nw.PoissonDelay, h)).First
 		net.BgSeed = rng.Key(seed, rng.Bg, 0, 0)
 	}
-	// DC transient: a dc_generator on in [start, start+duration), connected
-	// with NEST's default delay of 1 ms.
+	// DC transient: a dc_generator per population from start for the
+	// duration, connected with NEST's default delay of 1 ms.
 	if st.DCTransient {
-		net.PulseAmp = p.DCTransientAmplitudes()
-		delay := params.Steps(1.0, h)
-		net.PulseFirst = params.Steps(st.DCStart, h) + delay
-		net.PulseLast = params.Steps(st.DCStart+st.DCDuration, h) - 1 + delay
+		w := device.CurrentInput(0, st.DCStart, st.DCStart+st.DCDuration, h, device.Steps(DCTransientDelay, h))
+		for _, amp := range p.DCTransientAmplitudes() {
+			net.Pulses = append(net.Pulses, engine.Pulse{Amp: amp, First: w.First, Last: w.Last})
+		}
 	}
 	return net, nil
 }

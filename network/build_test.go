@@ -251,8 +251,11 @@ func TestThalamicSynapses(t *testing.T) {
 			t.Fatalf("thalamic weight %v < 0", tn.w[k])
 		}
 	}
-	if net.ExtFirst != 7010 || net.ExtLast != 7109 {
-		t.Fatalf("thalamic emission steps %d..%d, want 7010..7109 (times 701.1..711.0 ms)", net.ExtFirst, net.ExtLast)
+	// NEST: the generator is active in steps 7001..7100 (t_min = 7000 <
+	// s <= t_max = 7100); the relays emit 10 steps (1 ms) later, stamped
+	// 701.2..711.1 ms.
+	if net.ExtFirst != 7011 || net.ExtLast != 7110 {
+		t.Fatalf("thalamic emission steps %d..%d, want 7011..7110 (times 701.2..711.1 ms)", net.ExtFirst, net.ExtLast)
 	}
 }
 
@@ -346,5 +349,69 @@ func TestEstimateParts(t *testing.T) {
 	one, two := float64(EstimatePartBytes(&p, 1, 1)), float64(EstimatePartBytes(&p, 1, 2))
 	if two > 0.56*one || two < 0.45*one {
 		t.Fatalf("a part of two ranks estimated at %.2f GB, the whole at %.2f GB", two/1e9, one/1e9)
+	}
+}
+
+// TestInputWindows pins the steps of every input of a generated network to
+// those NEST's rules give for the same parameters (worked out by hand; see
+// package device): the first background arrival, the thalamic relays'
+// emissions and the DC transient's membrane updates, for the default times
+// and for times that are not multiples of 1 ms.
+func TestInputWindows(t *testing.T) {
+	cases := []struct {
+		name                  string
+		set                   func(*params.Params)
+		bgFirst               int64
+		extFirst, extLast     int64
+		pulseFirst, pulseLast int64
+	}{
+		{"defaults", func(*params.Params) {}, 16, 7011, 7110, 6510, 7509},
+		{"off the ms grid", func(p *params.Params) {
+			p.Network.PoissonDelay = 1.2
+			p.Stimulus.ThStart, p.Stimulus.ThDuration = 700.3, 10.4
+			p.Stimulus.DCStart, p.Stimulus.DCDuration = 650.7, 99.9
+		}, 13, 7014, 7117, 6517, 7515},
+	}
+	for _, c := range cases {
+		p := params.Default()
+		p.SetScale(0.02)
+		p.Network.BgInput = "poisson"
+		p.Stimulus.Thalamic, p.Stimulus.DCTransient = true, true
+		c.set(&p)
+		net, err := Build(&p, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if net.BgFirst != c.bgFirst || net.ExtFirst != c.extFirst || net.ExtLast != c.extLast {
+			t.Errorf("%s: background from step %d, relays in %d..%d; want %d, %d..%d",
+				c.name, net.BgFirst, net.ExtFirst, net.ExtLast, c.bgFirst, c.extFirst, c.extLast)
+		}
+		amps := p.DCTransientAmplitudes()
+		for k, pl := range net.Pulses {
+			if pl.First != c.pulseFirst || pl.Last != c.pulseLast || pl.Amp != amps[k] {
+				t.Errorf("%s: population %d: pulse of %v pA in %d..%d, want %v pA in %d..%d",
+					c.name, k, pl.Amp, pl.First, pl.Last, amps[k], c.pulseFirst, c.pulseLast)
+			}
+		}
+		if len(net.Pulses) != params.NumPops {
+			t.Errorf("%s: %d pulses", c.name, len(net.Pulses))
+		}
+	}
+}
+
+// TestEqualTimeConstantsBuild builds a network whose synaptic time
+// constants equal the membrane's (NEST accepts it): its weights are those
+// of the limit C_m·e/tau_m pA per mV of PSP.
+func TestEqualTimeConstantsBuild(t *testing.T) {
+	p, st, _ := build(t, 0.02, 2, func(p *params.Params) {
+		p.Network.Neuron.TauSynEx = p.Network.Neuron.TauM
+		p.Network.Neuron.TauSynIn = p.Network.Neuron.TauM
+	})
+	nr := p.Network.Neuron
+	// L23E → L23E, weights scaled by 1/sqrt(K_scaling) (SPEC §6).
+	want := p.Network.PSPExcMean * nr.Cm * math.E / nr.TauM / math.Sqrt(p.Network.KScaling)
+	s := st[0][0]
+	if mean := s.wSum / float64(s.n); s.n < 1000 || math.Abs(mean-want) > 0.01*want {
+		t.Fatalf("L23E → L23E: %d synapses of mean weight %.4f pA, want %.4f", s.n, mean, want)
 	}
 }

@@ -9,12 +9,47 @@ import (
 func RoundHalfEven(x float64) int64 { return int64(math.RoundToEven(x)) }
 
 // PSCOverPSP returns the PSC amplitude (pA) that gives a PSP peak of 1 mV for
-// an iaf_psc_exp neuron with synaptic time constant tauSyn.
+// an iaf_psc_exp neuron with synaptic time constant tauSyn. Away from
+// tauSyn = tau_m it is the reference implementation's formula; near and at
+// equality, where that formula loses its digits (and is 0/0 at equality),
+// it is the same quantity in a form without cancellation, which tends to
+// the limit C_m·e/tau_m.
 func PSCOverPSP(n Neuron, tauSyn float64) float64 {
-	sub := 1 / (tauSyn - n.TauM)
-	pre := n.TauM * tauSyn / n.Cm * sub
-	frac := math.Pow(n.TauM/tauSyn, sub)
-	return 1 / (pre * (math.Pow(frac, n.TauM) - math.Pow(frac, tauSyn)))
+	if math.Abs(tauSyn-n.TauM) > 1e-3*n.TauM {
+		return pscOverPSPReference(n, tauSyn)
+	}
+	return pscOverPSPStable(n, tauSyn)
+}
+
+// pscOverPSPReference is the reference implementation's formula.
+func pscOverPSPReference(n Neuron, tauSyn float64) float64 {
+	tm, ts := n.TauM, tauSyn
+	sub := 1 / (ts - tm)
+	pre := tm * ts / n.Cm * sub
+	frac := math.Pow(tm/ts, sub)
+	return 1 / (pre * (math.Pow(frac, tm) - math.Pow(frac, ts)))
+}
+
+// pscOverPSPStable is PSCOverPSP without cancellation near tauSyn = tau_m,
+// for tauSyn within a factor of two of tau_m.
+func pscOverPSPStable(n Neuron, tauSyn float64) float64 {
+	tm, ts := n.TauM, tauSyn
+	// The PSP of a unit current jump decaying with ts is
+	// V(t) = (t/C_m)·exp(-t/tm)·φ(t·κ) with κ = 1/ts - 1/tm = d/(ts·tm) and
+	// φ(x) = -expm1(-x)/x (φ(0) = 1); its peak is at
+	// tp = tm·ts·ln(tm/ts)/d = tm·log1p(u)/u with u = d/ts (tm at u = 0).
+	d := tm - ts // exact: ts and tm are within a factor of two
+	u := d / ts
+	tp := tm // the limit u → 0
+	if u != 0 {
+		tp = tm * math.Log1p(u) / u
+	}
+	x := tp * d / (ts * tm)
+	phi := 1.0
+	if x != 0 {
+		phi = -math.Expm1(-x) / x
+	}
+	return 1 / (tp / n.Cm * math.Exp(-tp/tm) * phi)
 }
 
 // Excitatory reports whether population x is excitatory (even index).

@@ -17,6 +17,35 @@ func TestPSCOverPSP(t *testing.T) {
 	}
 }
 
+// TestPSCOverPSPEqualTimeConstants checks the factor at tau_syn = tau_m
+// (the limit C_m·e/tau_m: the PSP of a jump I is I·t·exp(-t/tau)/C_m, with
+// its peak I·tau/(C_m·e) at t = tau), near it, and that both of its forms
+// agree where one hands over to the other.
+func TestPSCOverPSPEqualTimeConstants(t *testing.T) {
+	n := Default().Network.Neuron
+	limit := n.Cm * math.E / n.TauM
+	if got := PSCOverPSP(n, n.TauM); math.Abs(got-limit) > 1e-13*limit {
+		t.Fatalf("PSC_over_PSP at tau_syn = tau_m: %.15g, want %.15g", got, limit)
+	}
+	for _, rel := range []float64{1e-15, -1e-12, 1e-9, -1e-6} {
+		got := PSCOverPSP(n, n.TauM*(1+rel))
+		// d(factor)/d(tau_syn) is finite at equality: the change is of
+		// the order of rel.
+		if math.IsNaN(got) || math.Abs(got-limit) > 2*math.Abs(rel)*limit+1e-13*limit {
+			t.Errorf("tau_syn = tau_m·(1%+g): %.15g, limit %.15g", rel, got, limit)
+		}
+	}
+	// Both forms agree where the reference formula is still accurate,
+	// around the hand-over at |tau_syn - tau_m| = 1e-3·tau_m and beyond.
+	for _, rel := range []float64{-0.4, -0.05, -2e-3, 2e-3, 0.05, 0.5} {
+		ts := n.TauM * (1 + rel)
+		a, b := pscOverPSPStable(n, ts), pscOverPSPReference(n, ts)
+		if math.Abs(a-b) > 1e-11*a {
+			t.Errorf("tau_syn = tau_m·(1%+g): stable form %.15g, reference formula %.15g", rel, a, b)
+		}
+	}
+}
+
 func TestNeuronAndSynapseCounts(t *testing.T) {
 	cases := []struct {
 		scale    float64

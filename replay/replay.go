@@ -4,12 +4,15 @@
 package replay
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
+	"github.com/pd14/microcircuit/device"
 	"github.com/pd14/microcircuit/engine"
 	"github.com/pd14/microcircuit/internal/npy"
 	"github.com/pd14/microcircuit/params"
@@ -28,6 +31,34 @@ type Info struct {
 	NNeurons    int        `json:"n_neurons"`
 	NConns      int64      `json:"n_connections"`
 	NSpikes     int64      `json:"n_spikes"`
+
+	// The stimulus extension: thalamic relay neurons, whose spikes are
+	// given, and current generators.
+	External          *External          `json:"external_sources"`
+	NExternalSpikes   int64              `json:"n_external_spikes"`
+	CurrentGenerators []CurrentGenerator `json:"current_generators"`
+}
+
+// External describes the external (relay) neurons of a replay directory:
+// NEST node ids NodeIDs[0] .. NodeIDs[1]; their connections are in the
+// connection arrays, their spikes in ext_spike_sender.npy and
+// ext_spike_time_ms.npy.
+type External struct {
+	Kind    string `json:"kind"`
+	NodeIDs [2]int `json:"node_ids"`
+}
+
+// CurrentGenerator is one of NEST's dc_generators with its parameters and
+// its connections' delays and weights.
+type CurrentGenerator struct {
+	Population string    `json:"population"`
+	Targets    [2]int    `json:"targets"`
+	Amplitude  float64   `json:"amplitude_pA"`
+	Origin     float64   `json:"origin_ms"`
+	Start      float64   `json:"start_ms"`
+	Stop       float64   `json:"stop_ms"`
+	Delay      []float64 `json:"connection_delay_ms"`
+	Weight     []float64 `json:"connection_weight"`
 }
 
 type jsonNeuron struct {
@@ -105,13 +136,31 @@ func Load(dir string) (*engine.Network, *Info, error) {
 		return nil, nil, fmt.Errorf("replay: connection arrays differ in length: %d sources, %d targets, %d weights, %d delays",
 			m, len(tgt), len(wt), len(dl))
 	}
+	// Sources: the neurons, then the external relays.
+	nExt, extFirst := 0, 0
+	if e := info.External; e != nil {
+		extFirst, nExt = e.NodeIDs[0], e.NodeIDs[1]-e.NodeIDs[0]+1
+		if extFirst <= n || nExt < 1 {
+			return nil, nil, fmt.Errorf("replay: network.json: external node ids %v must follow the %d neurons", e.NodeIDs, n)
+		}
+	}
+	// source returns the source index of NEST node id, or -1.
+	source := func(id uint32) int {
+		switch {
+		case id >= 1 && int(id) <= n:
+			return int(id) - 1
+		case nExt > 0 && int(id) >= extFirst && int(id) < extFirst+nExt:
+			return n + int(id) - extFirst
+		}
+		return -1
+	}
 	net := &engine.Network{
 		Neuron:     nr,
 		V0:         v0,
 		Ie:         ie,
-		NumSources: n,
+		NumSources: n + nExt,
 		Resolution: info.Resolution,
-		SrcStart:   make([]int64, n+1),
+		SrcStart:   make([]int64, n+nExt+1),
 		Syn:        make([]uint32, m),
 		Weight64:   make([]float64, m),
 		TargetBits: engine.TargetBitsFor(n),
@@ -131,24 +180,27 @@ func Load(dir string) (*engine.Network, *Info, error) {
 	if len(net.PopNames) != len(info.PopNodeIDs) {
 		return nil, nil, fmt.Errorf("replay: %d population names for %d id ranges", len(net.PopNames), len(info.PopNodeIDs))
 	}
+	if err := loadStimuli(dir, net, &info, nExt, extFirst); err != nil {
+		return nil, nil, err
+	}
 	// Sort connections by source, keeping file order within a source.
 	for i, s := range src {
-		if s < 1 || int(s) > n {
-			return nil, nil, fmt.Errorf("replay: connection %d has source %d outside 1..%d", i, s, n)
+		if source(s) < 0 {
+			return nil, nil, fmt.Errorf("replay: connection %d has source %d, neither a neuron (1..%d) nor an external source", i, s, n)
 		}
 		if tgt[i] < 1 || int(tgt[i]) > n {
 			return nil, nil, fmt.Errorf("replay: connection %d has target %d outside 1..%d", i, tgt[i], n)
 		}
-		net.SrcStart[s]++
+		net.SrcStart[source(s)+1]++
 	}
-	for i := 1; i <= n; i++ {
+	for i := 1; i <= net.NumSources; i++ {
 		net.SrcStart[i] += net.SrcStart[i-1]
 	}
-	pos := make([]int64, n)
-	copy(pos, net.SrcStart[:n])
+	pos := make([]int64, net.NumSources)
+	copy(pos, net.SrcStart[:net.NumSources])
 	for i, s := range src {
-		k := pos[s-1]
-		pos[s-1]++
+		k := pos[source(s)]
+		pos[source(s)]++
 		d := math.Round(dl[i] / info.Resolution)
 		if d < 1 || d > float64(net.MaxDelay()) {
 			return nil, nil, fmt.Errorf("replay: connection %d has delay %v ms; allowed are 1 to %d steps of %v ms",
@@ -158,6 +210,71 @@ func Load(dir string) (*engine.Network, *Info, error) {
 		net.Weight64[k] = wt[i]
 	}
 	return net, &info, nil
+}
+
+// loadStimuli adds the external sources' spikes and the current
+// generators of dir (the stimulus extension, SPEC §10) to net.
+func loadStimuli(dir string, net *engine.Network, info *Info, nExt, extFirst int) error {
+	h := info.Resolution
+	if nExt > 0 {
+		sender, err := npy.ReadUint32(filepath.Join(dir, "ext_spike_sender.npy"))
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+		times, err := npy.ReadFloat64(filepath.Join(dir, "ext_spike_time_ms.npy"))
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+		if len(sender) != len(times) {
+			return fmt.Errorf("replay: %d external spike senders but %d times", len(sender), len(times))
+		}
+		// One entry per spike: a spike of multiplicity m is m entries of
+		// the same sender and time.
+		spikes := make([]engine.ExtSpike, 0, len(sender))
+		for i, id := range sender {
+			src := int(id) - extFirst
+			if src < 0 || src >= nExt {
+				return fmt.Errorf("replay: external spike %d from node %d outside the external sources %d..%d", i, id, extFirst, extFirst+nExt-1)
+			}
+			step := int64(math.Round(times[i]/h)) - 1
+			if step < 0 || math.Abs(float64(step+1)*h-times[i]) > 1e-6*h {
+				return fmt.Errorf("replay: external spike %d at %v ms is not on the grid of %v ms after 0", i, times[i], h)
+			}
+			spikes = append(spikes, engine.ExtSpike{Step: step, Source: int32(src), Mult: 1})
+		}
+		slices.SortStableFunc(spikes, func(a, b engine.ExtSpike) int {
+			return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Source, b.Source))
+		})
+		for _, e := range spikes {
+			if k := len(net.ExtSpikes) - 1; k >= 0 && net.ExtSpikes[k].Step == e.Step && net.ExtSpikes[k].Source == e.Source {
+				net.ExtSpikes[k].Mult++
+				continue
+			}
+			net.ExtSpikes = append(net.ExtSpikes, e)
+		}
+		if net.ExtSpikes == nil {
+			net.ExtSpikes = []engine.ExtSpike{} // given: none
+		}
+	}
+	if len(info.CurrentGenerators) == 0 {
+		return nil
+	}
+	net.Pulses = make([]engine.Pulse, len(net.PopNames))
+	for i, g := range info.CurrentGenerators {
+		p := slices.Index(net.PopNames, g.Population)
+		if p < 0 || g.Targets != [2]int{net.PopStart[p] + 1, net.PopStart[p+1]} {
+			return fmt.Errorf("replay: current generator %d (%s, targets %v) does not drive exactly one population", i, g.Population, g.Targets)
+		}
+		if len(g.Delay) != 1 || len(g.Weight) != 1 {
+			return fmt.Errorf("replay: current generator %d: connections of several delays or weights (%v, %v) are not supported", i, g.Delay, g.Weight)
+		}
+		if net.Pulses[p].Amp != 0 {
+			return fmt.Errorf("replay: population %s has more than one current generator", g.Population)
+		}
+		w := device.CurrentInput(g.Origin, g.Start, g.Stop, h, device.Steps(g.Delay[0], h))
+		net.Pulses[p] = engine.Pulse{Amp: g.Amplitude * g.Weight[0], First: w.First, Last: w.Last}
+	}
+	return nil
 }
 
 // LoadSpikes reads the spikes NEST recorded (spike_sender.npy,

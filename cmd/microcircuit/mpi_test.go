@@ -172,13 +172,15 @@ func TestMPISameSpikes(t *testing.T) {
 	}
 }
 
-// TestMPIReplay replays NEST's network on two ranks: every NEST spike.
+// TestMPIReplay replays NEST's networks on two ranks: every NEST spike.
 func TestMPIReplay(t *testing.T) {
 	bin, _ := binaries(t)
-	net := testref.Dir(t, "exact/net_s0.05_seed11")
-	code, stdout, stderr := runProc(t, mpirun(2, nil, bin, "replay", net, "--data-path", filepath.Join(t.TempDir(), "r")))
-	if code != 0 || !strings.Contains(stdout, "identical to NEST: all 32339 spikes") {
-		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	for name, spikes := range map[string]int{"net_s0.05_seed11": 32339, "stim_s0.05_seed21": 74490} {
+		net := testref.Dir(t, "exact/"+name)
+		code, stdout, stderr := runProc(t, mpirun(2, nil, bin, "replay", net, "--data-path", filepath.Join(t.TempDir(), name)))
+		if code != 0 || !strings.Contains(stdout, fmt.Sprintf("identical to NEST: all %d spikes", spikes)) {
+			t.Fatalf("%s: exit %d\n%s%s", name, code, stdout, stderr)
+		}
 	}
 }
 
