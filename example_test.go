@@ -124,7 +124,7 @@ func ExampleBuildOn() {
 	p.Network.BgInput = "poisson"
 	p.Simulation.Threads = 1
 	spikes := func(comm *cluster.Comm) int {
-		m, err := microcircuit.BuildOn(&p, comm)
+		m, err := microcircuit.BuildOn(context.Background(), &p, comm)
 		if err != nil {
 			return -1
 		}

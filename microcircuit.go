@@ -61,7 +61,7 @@ type Model struct {
 // Build realises the network for p in this process and prepares it for
 // simulation with p.Simulation.Threads worker goroutines (0 = all cores).
 func Build(p *params.Params) (*Model, error) {
-	return BuildOn(p, cluster.Self())
+	return BuildOn(context.Background(), p, cluster.Self())
 }
 
 // BuildOn realises the network for p distributed over the ranks of comm:
@@ -69,9 +69,10 @@ func Build(p *params.Params) (*Model, error) {
 // synapses onto it and simulates it with p.Simulation.Threads workers (see
 // network.BuildPart). It is collective; an error on any rank is returned on
 // every rank (as a *cluster.AgreedError). The network and every spike are
-// the same for any number of ranks and threads.
-func BuildOn(p *params.Params, comm *cluster.Comm) (*Model, error) {
-	net, err := network.BuildPart(p, p.Simulation.Threads, comm.Rank(), comm.Size())
+// the same for any number of ranks and threads. When ctx is cancelled,
+// construction stops within a fraction of a second with ctx's error.
+func BuildOn(ctx context.Context, p *params.Params, comm *cluster.Comm) (*Model, error) {
+	net, err := network.BuildPart(ctx, p, p.Simulation.Threads, comm.Rank(), comm.Size())
 	if err = comm.Agree(err); err != nil {
 		return nil, fmt.Errorf("building network: %w", err)
 	}
@@ -93,7 +94,7 @@ func BuildOn(p *params.Params, comm *cluster.Comm) (*Model, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	o.Oversubscribed = comm.LocalSize()*workers > runtime.NumCPU()
-	m.sim, err = engine.New(net, o)
+	m.sim, err = engine.NewContext(ctx, net, o)
 	if err == nil {
 		m.sim.RecordSpikes(p.RecordSpikes())
 		if p.RecordVoltage() {

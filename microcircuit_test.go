@@ -74,6 +74,9 @@ func TestRatesScale01Poisson(t *testing.T) {
 // TestDeterministicAcrossThreads runs the same model with 1, 2, 3 and 8
 // threads, with every random input on, and requires identical spikes.
 func TestDeterministicAcrossThreads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	spikes := func(threads int) ([]int, []float64) {
 		p := params.Default()
 		p.SetScale(0.05)
@@ -111,6 +114,9 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 // TestThalamicPulse checks that the thalamic input raises L4E's activity
 // in the few ms after it arrives, and only then.
 func TestThalamicPulse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	count := func(thalamic bool) (before, during int) {
 		p := params.Default()
 		p.SetScale(0.1)
@@ -144,6 +150,9 @@ func TestThalamicPulse(t *testing.T) {
 
 // TestDCTransient checks that the DC transient raises the rates while on.
 func TestDCTransient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	rate := func(on bool) int {
 		p := params.Default()
 		p.SetScale(0.1)
@@ -162,6 +171,9 @@ func TestDCTransient(t *testing.T) {
 // TestVoltageRecordingKeepsSpikes checks that recording membrane potentials
 // does not change the spikes, and records what it should.
 func TestVoltageRecordingKeepsSpikes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	run := func(record []string) (*microcircuit.Model, []int, []float64) {
 		p := params.Default()
 		p.SetScale(0.05)
@@ -200,6 +212,9 @@ func TestVoltageRecordingKeepsSpikes(t *testing.T) {
 // the spikes, membrane potentials and counts of a single process, for 2
 // and 3 ranks of 1 and 2 threads, with every random input on.
 func TestDistributedMatchesSingle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	base := params.Default()
 	base.SetScale(0.05)
 	base.Network.BgInput = "poisson"
@@ -252,7 +267,7 @@ func TestDistributedMatchesSingle(t *testing.T) {
 			wg.Add(1)
 			go func(r int) {
 				defer wg.Done()
-				m, err := microcircuit.BuildOn(&p, comms[r])
+				m, err := microcircuit.BuildOn(context.Background(), &p, comms[r])
 				if err != nil {
 					t.Error(err)
 					return

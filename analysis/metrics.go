@@ -27,6 +27,9 @@ type Metrics struct {
 	// Values[metric][population] holds the samples; NaN marks an undefined
 	// correlation (null in JSON).
 	Values map[string][][]float64
+	// Source says what they were computed from (nil when unknown); Write
+	// records it in statistics.json.
+	Source *Source
 }
 
 // Options control an analysis.
@@ -37,8 +40,8 @@ type Options struct {
 	CCSeed    uint32  // subsample seed (default CCSeed)
 }
 
-// Compute returns the three metrics of s.
-func Compute(s *Spikes, o Options) *Metrics {
+// withDefaults fills in the default correlation options.
+func (o Options) withDefaults() Options {
 	if o.CCNeurons <= 0 {
 		o.CCNeurons = 50
 	}
@@ -48,6 +51,12 @@ func Compute(s *Spikes, o Options) *Metrics {
 	if o.CCSeed == 0 {
 		o.CCSeed = CCSeed
 	}
+	return o
+}
+
+// Compute returns the three metrics of s.
+func Compute(s *Spikes, o Options) *Metrics {
+	o = o.withDefaults()
 	return &Metrics{
 		Pops: s.Pops,
 		Values: map[string][][]float64{
@@ -60,8 +69,8 @@ func Compute(s *Spikes, o Options) *Metrics {
 
 // Write writes rates.json, spike_cvs.json, spike_ccs.json (population →
 // list, NaN as null) and statistics.json (per metric and population: count,
-// mean, median, sd, min, max) into dir. Each file is written to a temporary
-// name and renamed.
+// mean, median, sd, min, max; and the source under "source") into dir.
+// Each file is written to a temporary name and renamed.
 func (m *Metrics) Write(dir string) error {
 	for _, name := range MetricNames {
 		if err := writeAtomic(filepath.Join(dir, name+".json"), m.encode(name)); err != nil {
@@ -75,7 +84,7 @@ func (m *Metrics) Write(dir string) error {
 			stats[name][pop] = Describe(m.Values[name][p])
 		}
 	}
-	data, err := marshalNaN(stats)
+	data, err := marshalNaN(stats, m.Source)
 	if err != nil {
 		return err
 	}
@@ -106,11 +115,16 @@ func (m *Metrics) encode(metric string) []byte {
 	return b.Bytes()
 }
 
-// marshalNaN encodes v as JSON with NaN written as null.
-func marshalNaN(v map[string]map[string]Summary) ([]byte, error) {
-	clean := map[string]map[string]map[string]any{}
+// marshalNaN encodes v (and src under "source") as JSON with NaN written
+// as null.
+func marshalNaN(v map[string]map[string]Summary, src *Source) ([]byte, error) {
+	clean := map[string]any{}
+	if src != nil {
+		clean["source"] = src
+	}
 	for metric, pops := range v {
-		clean[metric] = map[string]map[string]any{}
+		byPop := map[string]map[string]any{}
+		clean[metric] = byPop
 		for pop, s := range pops {
 			num := func(x float64) any {
 				if math.IsNaN(x) {
@@ -118,7 +132,7 @@ func marshalNaN(v map[string]map[string]Summary) ([]byte, error) {
 				}
 				return x
 			}
-			clean[metric][pop] = map[string]any{"n": s.N, "n_nan": s.NNaN, "mean": num(s.Mean),
+			byPop[pop] = map[string]any{"n": s.N, "n_nan": s.NNaN, "mean": num(s.Mean),
 				"median": num(s.Median), "sd": num(s.SD), "min": num(s.Min), "max": num(s.Max)}
 		}
 	}
@@ -178,6 +192,7 @@ func ReadMetrics(dir string) (*Metrics, error) {
 		}
 		m.Values[name] = vals
 	}
+	m.Source = readSource(dir)
 	return m, nil
 }
 

@@ -12,6 +12,30 @@ import (
 type Reference struct {
 	Names []string
 	Sets  []*Metrics
+	// Windows are the analysis windows of the sets, where known (ok).
+	Windows []Window
+	known   []bool
+}
+
+// CheckWindow returns an error when a reference set was analysed over a
+// window of another length than w: the statistics of recordings of
+// different lengths differ (ISI CVs, correlations) without any fault.
+func (r *Reference) CheckWindow(w Window) error {
+	for i, rw := range r.Windows {
+		if r.known[i] && !sameLength(rw, w) {
+			return fmt.Errorf("the reference %s was analysed over [%g, %g] ms (%g s), these spikes over [%g, %g] ms (%g s): "+
+				"statistics of windows of different lengths cannot be compared; simulate --t-sim %g or analyse with --t-min/--t-max",
+				r.Names[i], rw.TMin, rw.TMax, rw.Length()/1000, w.TMin, w.TMax, w.Length()/1000, rw.Length())
+		}
+	}
+	return nil
+}
+
+// add appends the set of dir to r.
+func (r *Reference) add(name, dir string, m *Metrics) {
+	w, ok := windowOf(dir)
+	r.Names, r.Sets = append(r.Names, name), append(r.Sets, m)
+	r.Windows, r.known = append(r.Windows, w), append(r.known, ok)
 }
 
 // LoadReference reads a reference: a directory with the three metric files,
@@ -22,7 +46,9 @@ func LoadReference(path string) (*Reference, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Reference{Names: []string{filepath.Base(path)}, Sets: []*Metrics{m}}, nil
+		ref := &Reference{}
+		ref.add(filepath.Base(path), path, m)
+		return ref, nil
 	}
 	entries, err := os.ReadDir(path)
 	if err != nil {
@@ -36,8 +62,7 @@ func LoadReference(path string) (*Reference, error) {
 			if err != nil {
 				return nil, fmt.Errorf("reference: %w", err)
 			}
-			ref.Names = append(ref.Names, e.Name())
-			ref.Sets = append(ref.Sets, m)
+			ref.add(e.Name(), sub, m)
 		}
 	}
 	if len(ref.Sets) == 0 {

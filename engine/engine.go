@@ -95,6 +95,12 @@ type Options struct {
 // depend on the number of workers, nor on how the network is split into
 // parts among ranks.
 func New(net *Network, o Options) (*Sim, error) {
+	return NewContext(context.Background(), net, o)
+}
+
+// NewContext is New that stops, returning ctx's error, when ctx is
+// cancelled while it prepares the synapses (seconds at full scale).
+func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 	if err := net.Check(); err != nil {
 		return nil, err
 	}
@@ -126,9 +132,13 @@ func New(net *Network, o Options) (*Sim, error) {
 	for k := range s.wk {
 		s.wk[k].queues = make([]queue, s.syn.slots)
 	}
-	s.group(maxDelay)
+	if err := s.group(ctx, maxDelay); err != nil {
+		return nil, err
+	}
 	if s.packable(maxDelay) {
-		s.pack()
+		if err := s.pack(ctx); err != nil {
+			return nil, err
+		}
 		s.nrn.arrEx = make([]float64, packedNeurons)
 		s.nrn.arrIn = make([]float64, packedNeurons)
 	}

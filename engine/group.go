@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"runtime"
 	"slices"
 	"sync"
@@ -19,8 +20,10 @@ func (s *Sim) owner(i uint32) int {
 }
 
 // group sorts every source's synapses by (owner of target, delay), stably,
-// and builds the group index. Sources are handled in parallel chunks.
-func (s *Sim) group(maxDelay int) {
+// and builds the group index. Sources are handled in parallel chunks. It
+// returns ctx's error if ctx is cancelled (the synapses are then in no
+// useful order).
+func (s *Sim) group(ctx context.Context, maxDelay int) error {
 	net := s.net
 	sy := &s.syn
 	ns := net.NumSources
@@ -47,6 +50,9 @@ func (s *Sim) group(maxDelay int) {
 			var tmp64 []float64
 			var keys []int32
 			for src := s0; src < s1; src++ {
+				if src%256 == 0 && ctx.Err() != nil {
+					return
+				}
 				a, b := net.SrcStart[src], net.SrcStart[src+1]
 				m := int(b - a)
 				if m == 0 {
@@ -98,6 +104,9 @@ func (s *Sim) group(maxDelay int) {
 		}(c)
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	total := 0
 	for _, ch := range chunks {
 		total += len(ch.ends)
@@ -113,6 +122,7 @@ func (s *Sim) group(maxDelay int) {
 			sy.grpIdx[s0*s.w+j+1] = sy.grpIdx[s0*s.w+j] + k
 		}
 	}
+	return nil
 }
 
 // maxPackedDelay returns the largest delay of net's synapses.
@@ -169,8 +179,8 @@ func (s *Sim) packable(maxDelay int) bool {
 // pack stores each synapse as one word, target | weight magnitude <<
 // packBits, in place of its target, marks the groups of negative weights and
 // drops the weight array: 4 bytes per synapse instead of 6, and delivery
-// becomes a copy.
-func (s *Sim) pack() {
+// becomes a copy. It returns ctx's error if ctx is cancelled.
+func (s *Sim) pack(ctx context.Context) error {
 	sy := &s.syn
 	start := int64(0)
 	for g, end := range sy.grpEnd {
@@ -188,11 +198,18 @@ func (s *Sim) pack() {
 			defer wg.Done()
 			w := sy.w16[a:b]
 			for i, t := range sy.target[a:b] {
+				if i%(1<<20) == 0 && ctx.Err() != nil {
+					return
+				}
 				sy.target[a+i] = t | uint32(w[i]&0x7fff)<<packBits
 			}
 		}(c*m/nch, (c+1)*m/nch)
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	sy.w16 = nil
 	sy.packed = true
+	return nil
 }

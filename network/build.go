@@ -5,6 +5,7 @@
 package network
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -60,14 +61,15 @@ type chunk struct {
 // goroutines (0 = all cores). The same parameters give the same network for
 // any number of threads.
 func Build(p *params.Params, threads int) (*engine.Network, error) {
-	return BuildPart(p, threads, 0, 1)
+	return BuildPart(context.Background(), p, threads, 0, 1)
 }
 
 // BuildPart realises the part of the network described by p that rank
 // holds when the neurons are distributed round-robin over ranks ranks
 // (neuron g on rank g mod ranks, as NEST distributes them): the neurons and
 // the synapses onto them, using up to threads goroutines (0 = all cores).
-// The parts hold exactly the neurons and synapses, in the same order, that
+// When ctx is cancelled, construction stops within a few tens of
+// milliseconds and returns ctx's error. The parts hold exactly the neurons and synapses, in the same order, that
 // Build realises, whatever the number of ranks and threads: every random
 // stream belongs to a population pair, a target neuron or a population.
 //
@@ -77,7 +79,7 @@ func Build(p *params.Params, threads int) (*engine.Network, error) {
 // binomials from the pair's stream; each target then draws its sources,
 // weights and delays from its own two streams, so that a rank draws only
 // the synapses it holds.
-func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, error) {
+func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) (*engine.Network, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -186,15 +188,18 @@ func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, err
 	}
 
 	// In-degrees of the held targets of every block.
-	parallel(len(blocks), threads, func(_, i int) {
+	err := parallel(ctx, len(blocks), threads, func(_, i int) {
 		b := blocks[i]
 		b.held = firstHeld(b.tgtFirst)
-		b.deg = inDegrees(b, rank, ranks, firstHeld(b.tgtFirst+b.tgtCount)-b.held)
+		b.deg = inDegrees(ctx, b, rank, ranks, firstHeld(b.tgtFirst+b.tgtCount)-b.held)
 	})
+	if err != nil {
+		return nil, err
+	}
 	chunks := split(blocks)
 
 	// Pass 1: count the synapses of every source in every chunk.
-	parallel(len(chunks), threads, func(_, i int) {
+	err = parallel(ctx, len(chunks), threads, func(_, i int) {
 		c := &chunks[i]
 		b := c.b
 		c.off = make([]int64, b.srcCount)
@@ -208,6 +213,9 @@ func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, err
 			}
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
 	// Source offsets, then each chunk's write position per source: sources
 	// keep their synapses in block order, then target order, then draw
 	// order.
@@ -235,12 +243,24 @@ func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, err
 	// The longest delay allowed is that of the whole network, so that
 	// every part accepts or refuses the same delays.
 	maxDelay := (&engine.Network{TargetBits: engine.TargetBitsFor(N)}).MaxDelay()
-	net.Syn = make([]uint32, total)
 	useHalf := halfFits(blocks)
-	if useHalf {
-		net.Weight16 = make([]uint16, total)
-	} else {
-		net.Weight32 = make([]float32, total)
+	// The synapse arrays take seconds to allocate at full scale (the
+	// runtime zeroes them, page by page) and cannot be interrupted; wait
+	// for them only as long as ctx is not cancelled.
+	allocated := make(chan struct{})
+	go func() {
+		net.Syn = make([]uint32, total)
+		if useHalf {
+			net.Weight16 = make([]uint16, total)
+		} else {
+			net.Weight32 = make([]float32, total)
+		}
+		close(allocated)
+	}()
+	select {
+	case <-allocated:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 
 	// Pass 2: draw every synapse of the chunks; sort a chunk's synapses by
@@ -256,7 +276,7 @@ func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, err
 	scr := make([]scratch, threads)
 	var errOnce sync.Once
 	var buildErr error
-	parallel(len(chunks), threads, func(worker, i int) {
+	err = parallel(ctx, len(chunks), threads, func(worker, i int) {
 		c := &chunks[i]
 		b := c.b
 		sc := &scr[worker]
@@ -327,6 +347,9 @@ func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, err
 		}
 		c.off = nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	if buildErr != nil {
 		return nil, buildErr
 	}
@@ -355,11 +378,14 @@ func BuildPart(p *params.Params, threads, rank, ranks int) (*engine.Network, err
 // multinomial draw with equal probabilities, as conditional binomials from
 // the block's sub-stream 0) and returns the shares of the n targets that
 // rank of ranks holds, in order.
-func inDegrees(b *block, rank, ranks, n int) []int32 {
+func inDegrees(ctx context.Context, b *block, rank, ranks, n int) []int32 {
 	deg := make([]int32, n)
 	bin := distuv.Binomial{Src: rng.Source(b.key, 0)}
 	left := b.count
 	for t := 0; t < b.tgtCount; t++ {
+		if t%4096 == 0 && ctx.Err() != nil {
+			return deg // the caller returns ctx's error
+		}
 		var k int64
 		switch {
 		case t == b.tgtCount-1:
@@ -456,8 +482,9 @@ func drawDelay(r *rand.Rand, mean, sd, h float64, maxSteps int) (int, error) {
 }
 
 // parallel calls f(worker, i) for i = 0..n-1 on up to threads goroutines
-// numbered 0..threads-1.
-func parallel(n, threads int, f func(worker, i int)) {
+// numbered 0..threads-1, and stops handing out work when ctx is cancelled
+// (returning its error).
+func parallel(ctx context.Context, n, threads int, f func(worker, i int)) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	nextI := 0
@@ -465,7 +492,7 @@ func parallel(n, threads int, f func(worker, i int)) {
 		wg.Add(1)
 		go func(t int) {
 			defer wg.Done()
-			for {
+			for ctx.Err() == nil {
 				mu.Lock()
 				i := nextI
 				nextI++
@@ -478,4 +505,5 @@ func parallel(n, threads int, f func(worker, i int)) {
 		}(t)
 	}
 	wg.Wait()
+	return ctx.Err()
 }

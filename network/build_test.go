@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -274,7 +275,7 @@ func TestPartsMatchWhole(t *testing.T) {
 	tw := unpack(whole)
 	for _, ranks := range []int{2, 3, 7} {
 		for r := 0; r < ranks; r++ {
-			part, err := BuildPart(&p, 3, r, ranks)
+			part, err := BuildPart(context.Background(), &p, 3, r, ranks)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -314,7 +315,7 @@ func TestPartsMatchWhole(t *testing.T) {
 // mean); the parts of 3 ranks hold the whole's in-degrees.
 func TestInDegrees(t *testing.T) {
 	b := &block{tgtFirst: 100, tgtCount: 20683, count: 2_000_000, key: 9, held: 100}
-	deg := inDegrees(b, 0, 1, b.tgtCount)
+	deg := inDegrees(context.Background(), b, 0, 1, b.tgtCount)
 	var sum int64
 	var chi2 float64
 	e := float64(b.count) / float64(b.tgtCount)
@@ -332,7 +333,7 @@ func TestInDegrees(t *testing.T) {
 	for r := 0; r < 3; r++ {
 		b.held = (b.tgtFirst - r + 2) / 3 // first held target (tgtFirst > r)
 		n := (b.tgtFirst+b.tgtCount-r+2)/3 - b.held
-		part := inDegrees(b, r, 3, n)
+		part := inDegrees(context.Background(), b, r, 3, n)
 		for j, d := range part {
 			if g := r + (b.held+j)*3; d != deg[g-b.tgtFirst] {
 				t.Fatalf("rank %d of 3: target %d has in-degree %d, the whole %d", r, g, d, deg[g-b.tgtFirst])

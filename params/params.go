@@ -7,7 +7,9 @@ package params
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -229,35 +231,84 @@ func (c NeuronCount) Of(n int) int {
 }
 
 // Validate checks every parameter and returns an error naming the first
-// invalid one, its value and what is allowed.
+// invalid one (by its YAML name), its value and what is allowed. Every
+// floating-point parameter must be finite; the ranges are:
+//
+//	n_scaling, k_scaling                     (0, 10]
+//	t_presim_ms                              >= 0, a multiple of resolution_ms
+//	t_sim_ms                                 > 0, a multiple of resolution_ms
+//	resolution_ms                            (0, 10]
+//	v_interval_ms                            a positive multiple of resolution_ms
+//	threads                                  0 (all cores) .. 4096
+//	full_num_neurons                         1 .. 10^8
+//	full_mean_rates                          [0, 1000] spikes/s
+//	conn_probs, th_conn_probs                [0, 1)
+//	psp_exc_mean_mV, th_psp_mean_mV          [0, 100]
+//	psp_L4E_to_L23E_factor                   [0, 100]
+//	g                                        [-100, 0]
+//	weight_rel_sd, delay_rel_sd,
+//	th_delay_rel_sd                          [0, 10]
+//	delay_exc_mean_ms, delay_inh_mean_ms,
+//	th_delay_mean_ms                         (0, 1000]
+//	poisson_delay_ms                         [resolution_ms, 1000]
+//	bg_rate_hz, k_ext                        >= 0, with at most 40 background
+//	                                         spikes per neuron and step
+//	v0_mean_*, neuron.E_L, V_th, V_reset     [-1000, 1000] mV, V_th > V_reset
+//	v0_sd_*                                  [0, 1000] mV
+//	neuron.C_m                               (0, 10^6] pF
+//	neuron.tau_m, tau_syn_ex, tau_syn_in     (0, 10^4] ms
+//	neuron.t_ref                             [0, 10^4] ms
+//	th_neurons                               0 .. 10^6
+//	th_rate_hz                               >= 0, at most 40 spikes per step
+//	th_start_ms, th_duration_ms,
+//	dc_start_ms, dc_duration_ms              >= 0, multiples of resolution_ms
+//	dc_amp_per_k_ext_pA                      [-1000, 1000]
 func (p *Params) Validate() error {
+	if err := checkFinite(reflect.ValueOf(p).Elem(), ""); err != nil {
+		return err
+	}
 	s, n, st := &p.Simulation, &p.Network, &p.Stimulus
+	in := func(name string, v, lo, hi float64, loOpen bool) error {
+		if v < lo || v > hi || (loOpen && v == lo) {
+			left := "["
+			if loOpen {
+				left = "("
+			}
+			return fmt.Errorf("%s = %v: must be in %s%v, %v]", name, v, left, lo, hi)
+		}
+		return nil
+	}
 	pos := func(name string, v float64) error {
-		if !(v > 0) || math.IsInf(v, 0) {
+		if !(v > 0) {
 			return fmt.Errorf("%s = %v: must be a finite number > 0", name, v)
 		}
 		return nil
 	}
 	nonneg := func(name string, v float64) error {
-		if !(v >= 0) || math.IsInf(v, 0) {
+		if !(v >= 0) {
 			return fmt.Errorf("%s = %v: must be a finite number >= 0", name, v)
 		}
 		return nil
 	}
-	checks := []error{
-		pos("n_scaling", n.NScaling),
-		pos("k_scaling", n.KScaling),
+	first := func(errs ...error) error {
+		for _, e := range errs {
+			if e != nil {
+				return e
+			}
+		}
+		return nil
+	}
+	if err := first(
+		pos("n_scaling", n.NScaling), in("n_scaling", n.NScaling, 0, 10, true),
+		pos("k_scaling", n.KScaling), in("k_scaling", n.KScaling, 0, 10, true),
 		nonneg("t_presim_ms", s.TPresim),
 		pos("t_sim_ms", s.TSim),
-		pos("resolution_ms", s.Resolution),
+		pos("resolution_ms", s.Resolution), in("resolution_ms", s.Resolution, 0, 10, true),
+	); err != nil {
+		return err
 	}
-	for _, e := range checks {
-		if e != nil {
-			return e
-		}
-	}
-	if s.Threads < 0 {
-		return fmt.Errorf("threads = %d: must be >= 0 (0 = all cores)", s.Threads)
+	if s.Threads < 0 || s.Threads > 4096 {
+		return fmt.Errorf("threads = %d: must be 0 (all cores) to 4096", s.Threads)
 	}
 	for _, r := range s.Record {
 		if r != "spikes" && r != "voltage" && r != "none" {
@@ -273,11 +324,30 @@ func (p *Params) Validate() error {
 	if s.DataPath == "" {
 		return fmt.Errorf("data_path is empty: give a directory")
 	}
-	if !onGrid(s.TPresim, s.Resolution) {
-		return fmt.Errorf("t_presim_ms = %v: must be a multiple of resolution_ms = %v", s.TPresim, s.Resolution)
+	times := []struct {
+		name string
+		v    float64
+	}{{"t_presim_ms", s.TPresim}, {"t_sim_ms", s.TSim}}
+	if st.Thalamic {
+		times = append(times, []struct {
+			name string
+			v    float64
+		}{{"th_start_ms", st.ThStart}, {"th_duration_ms", st.ThDuration}}...)
 	}
-	if !onGrid(s.TSim, s.Resolution) {
-		return fmt.Errorf("t_sim_ms = %v: must be a multiple of resolution_ms = %v", s.TSim, s.Resolution)
+	if st.DCTransient {
+		times = append(times, []struct {
+			name string
+			v    float64
+		}{{"dc_start_ms", st.DCStart}, {"dc_duration_ms", st.DCDuration}}...)
+	}
+	for _, t := range times {
+		if !onGrid(t.v, s.Resolution) {
+			return fmt.Errorf("%s = %v: must be a multiple of resolution_ms = %v", t.name, t.v, s.Resolution)
+		}
+	}
+	if s.TPresim/s.Resolution+s.TSim/s.Resolution > math.MaxInt32 {
+		return fmt.Errorf("t_presim_ms + t_sim_ms = %v: too many steps at resolution %v ms (at most %d)",
+			s.TPresim+s.TSim, s.Resolution, math.MaxInt32)
 	}
 	if n.BgInput != "dc" && n.BgInput != "poisson" {
 		return fmt.Errorf("bg_input = %q: allowed values are dc, poisson", n.BgInput)
@@ -300,8 +370,8 @@ func (p *Params) Validate() error {
 		}
 	}
 	for i, v := range n.FullNumNeurons {
-		if v <= 0 {
-			return fmt.Errorf("full_num_neurons[%d] = %d: must be > 0", i, v)
+		if v < 1 || v > 1e8 {
+			return fmt.Errorf("full_num_neurons[%d] = %d: must be 1 to 10^8", i, v)
 		}
 	}
 	for y := range n.ConnProbs {
@@ -316,61 +386,113 @@ func (p *Params) Validate() error {
 			return fmt.Errorf("th_conn_probs[%d] = %v: must be in [0, 1)", i, c)
 		}
 	}
-	for i, v := range n.KExt {
-		if e := nonneg(fmt.Sprintf("k_ext[%d]", i), v); e != nil {
-			return e
+	h := s.Resolution
+	for i := 0; i < NumPops; i++ {
+		if err := first(
+			in(fmt.Sprintf("full_mean_rates[%d]", i), n.FullMeanRates[i], 0, 1000, false),
+			nonneg(fmt.Sprintf("k_ext[%d]", i), n.KExt[i]),
+			in(fmt.Sprintf("v0_mean_optimized_mV[%d]", i), n.V0MeanOptimized[i], -1000, 1000, false),
+			in(fmt.Sprintf("v0_sd_optimized_mV[%d]", i), n.V0SDOptimized[i], 0, 1000, false),
+		); err != nil {
+			return err
+		}
+		if lambda := n.BgRate * n.KExt[i] * h * 1e-3; lambda > 40 {
+			return fmt.Errorf("bg_rate_hz = %v with k_ext[%d] = %v: %.3g background spikes per neuron and step at resolution %v ms; at most 40 are allowed",
+				n.BgRate, i, n.KExt[i], lambda, h)
 		}
 	}
-	for i, v := range n.V0SDOptimized {
-		if e := nonneg(fmt.Sprintf("v0_sd_optimized_mV[%d]", i), v); e != nil {
-			return e
-		}
-	}
-	more := []error{
-		nonneg("psp_exc_mean_mV", n.PSPExcMean),
-		nonneg("weight_rel_sd", n.WeightRelSD),
-		pos("delay_exc_mean_ms", n.DelayExcMean),
-		pos("delay_inh_mean_ms", n.DelayInhMean),
-		nonneg("delay_rel_sd", n.DelayRelSD),
+	nr := &n.Neuron
+	if err := first(
+		in("psp_exc_mean_mV", n.PSPExcMean, 0, 100, false),
+		in("psp_L4E_to_L23E_factor", n.L4EToL23EFactor, 0, 100, false),
+		in("g", n.G, -100, 0, false),
+		in("weight_rel_sd", n.WeightRelSD, 0, 10, false),
+		in("delay_exc_mean_ms", n.DelayExcMean, 0, 1000, true),
+		in("delay_inh_mean_ms", n.DelayInhMean, 0, 1000, true),
+		in("delay_rel_sd", n.DelayRelSD, 0, 10, false),
 		nonneg("bg_rate_hz", n.BgRate),
-		pos("poisson_delay_ms", n.PoissonDelay),
-		nonneg("v0_sd_original_mV", n.V0SDOriginal),
-		pos("neuron.C_m", n.Neuron.Cm),
-		pos("neuron.tau_m", n.Neuron.TauM),
-		pos("neuron.tau_syn_ex", n.Neuron.TauSynEx),
-		pos("neuron.tau_syn_in", n.Neuron.TauSynIn),
-		nonneg("neuron.t_ref", n.Neuron.TRef),
+		in("poisson_delay_ms", n.PoissonDelay, 0, 1000, true),
+		in("v0_mean_original_mV", n.V0MeanOriginal, -1000, 1000, false),
+		in("v0_sd_original_mV", n.V0SDOriginal, 0, 1000, false),
+		in("neuron.E_L", nr.EL, -1000, 1000, false),
+		in("neuron.V_th", nr.VTh, -1000, 1000, false),
+		in("neuron.V_reset", nr.VReset, -1000, 1000, false),
+		in("neuron.C_m", nr.Cm, 0, 1e6, true),
+		in("neuron.tau_m", nr.TauM, 0, 1e4, true),
+		in("neuron.tau_syn_ex", nr.TauSynEx, 0, 1e4, true),
+		in("neuron.tau_syn_in", nr.TauSynIn, 0, 1e4, true),
+		in("neuron.t_ref", nr.TRef, 0, 1e4, false),
 		nonneg("th_rate_hz", st.ThRate),
 		nonneg("th_start_ms", st.ThStart),
 		nonneg("th_duration_ms", st.ThDuration),
-		nonneg("th_psp_mean_mV", st.ThPSPMean),
-		pos("th_delay_mean_ms", st.ThDelayMean),
-		nonneg("th_delay_rel_sd", st.ThDelayRelSD),
+		in("th_psp_mean_mV", st.ThPSPMean, 0, 100, false),
+		in("th_delay_mean_ms", st.ThDelayMean, 0, 1000, true),
+		in("th_delay_rel_sd", st.ThDelayRelSD, 0, 10, false),
 		nonneg("dc_start_ms", st.DCStart),
 		nonneg("dc_duration_ms", st.DCDuration),
+		in("dc_amp_per_k_ext_pA", st.DCAmpPerKExt, -1000, 1000, false),
+	); err != nil {
+		return err
 	}
-	for _, e := range more {
-		if e != nil {
-			return e
-		}
+	if st.ThN < 0 || st.ThN > 1e6 {
+		return fmt.Errorf("th_neurons = %d: must be 0 to 10^6", st.ThN)
 	}
-	if st.ThN < 0 {
-		return fmt.Errorf("th_neurons = %d: must be >= 0", st.ThN)
+	if lambda := st.ThRate * h * 1e-3; lambda > 40 {
+		return fmt.Errorf("th_rate_hz = %v: %.3g spikes per step at resolution %v ms; at most 40 are allowed", st.ThRate, lambda, h)
 	}
-	if n.G > 0 {
-		return fmt.Errorf("g = %v: must be <= 0 (inhibitory PSPs are negative)", n.G)
+	if !(nr.VTh > nr.VReset) {
+		return fmt.Errorf("neuron.V_th = %v: must be above neuron.V_reset = %v", nr.VTh, nr.VReset)
 	}
-	if !(n.Neuron.VTh > n.Neuron.VReset) {
-		return fmt.Errorf("neuron.V_th = %v: must be above neuron.V_reset = %v", n.Neuron.VTh, n.Neuron.VReset)
-	}
-	if ext := n.PoissonDelay / s.Resolution; math.Round(ext) < 1 {
-		return fmt.Errorf("poisson_delay_ms = %v: must be at least one resolution step (%v ms)", n.PoissonDelay, s.Resolution)
-	}
-	if s.TPresim/s.Resolution+s.TSim/s.Resolution > math.MaxInt32 {
-		return fmt.Errorf("t_presim_ms + t_sim_ms = %v: too many steps at resolution %v ms (at most %d)",
-			s.TPresim+s.TSim, s.Resolution, math.MaxInt32)
+	if math.Round(n.PoissonDelay/h) < 1 {
+		return fmt.Errorf("poisson_delay_ms = %v: must be at least one resolution step (%v ms)", n.PoissonDelay, h)
 	}
 	return nil
+}
+
+// checkFinite returns an error naming (by its YAML path) the first
+// floating-point parameter in v that is NaN or infinite.
+func checkFinite(v reflect.Value, path string) error {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = strings.ToLower(f.Name)
+			}
+			if path != "" {
+				name = path + "." + name
+			}
+			if err := checkFinite(v.Field(i), name); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			if err := checkFinite(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Float64:
+		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%s = %v: must be a finite number", shortName(path), f)
+		}
+	}
+	return nil
+}
+
+// shortName drops the section (simulation., network., stimulus.) from a
+// parameter's path, as the other messages name parameters.
+func shortName(path string) string {
+	for _, sec := range []string{"simulation.", "network.", "stimulus."} {
+		if strings.HasPrefix(path, sec) {
+			return path[len(sec):]
+		}
+	}
+	return path
 }
 
 func onGrid(t, h float64) bool {

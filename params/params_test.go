@@ -1,7 +1,9 @@
 package params
 
 import (
+	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -189,5 +191,107 @@ func TestParseErrors(t *testing.T) {
 	}
 	if _, err := Parse(nil); err != nil {
 		t.Errorf("empty document: %v", err)
+	}
+}
+
+// TestEveryFloatMustBeFinite sets every floating-point parameter in turn
+// to NaN, +Inf and -Inf: Validate must refuse each, naming it.
+func TestEveryFloatMustBeFinite(t *testing.T) {
+	base := Default()
+	var paths []string
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		switch v.Kind() {
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+				walk(v.Field(i), strings.TrimPrefix(path+"."+name, "."))
+			}
+		case reflect.Slice, reflect.Array:
+			for i := 0; i < v.Len(); i++ {
+				walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			}
+		case reflect.Float64:
+			paths = append(paths, path)
+		}
+	}
+	walk(reflect.ValueOf(&base).Elem(), "")
+	if len(paths) < 80 {
+		t.Fatalf("found only %d float parameters", len(paths))
+	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		for _, path := range paths {
+			p := Default()
+			p.Simulation.Record = append([]string(nil), p.Simulation.Record...)
+			p.Network.KExt = append([]float64(nil), p.Network.KExt...)
+			set(reflect.ValueOf(&p).Elem(), path, bad)
+			err := p.Validate()
+			short := path[strings.Index(path, ".")+1:]
+			if err == nil || !strings.Contains(err.Error(), short) {
+				t.Errorf("%s = %v: %v", path, bad, err)
+			}
+		}
+	}
+}
+
+// set sets the float at a dotted YAML path (with [i] indices) in v, copying
+// slices so that the defaults stay untouched.
+func set(v reflect.Value, path string, x float64) {
+	for _, part := range strings.Split(path, ".") {
+		name, idx, _ := strings.Cut(part, "[")
+		for i := 0; i < v.NumField(); i++ {
+			if tag, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ","); tag == name {
+				v = v.Field(i)
+				break
+			}
+		}
+		for idx != "" {
+			var k int
+			fmt.Sscanf(idx, "%d]", &k)
+			if v.Kind() == reflect.Slice {
+				c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+				reflect.Copy(c, v)
+				v.Set(c)
+			}
+			v = v.Index(k)
+			_, idx, _ = strings.Cut(idx, "[")
+		}
+	}
+	v.SetFloat(x)
+}
+
+// TestRanges checks values just outside the documented ranges.
+func TestRanges(t *testing.T) {
+	cases := []struct {
+		set  func(*Params)
+		want string
+	}{
+		{func(p *Params) { p.Network.G = 0.5 }, "g = 0.5: must be in [-100, 0]"},
+		{func(p *Params) { p.Network.NScaling = 11 }, "n_scaling = 11"},
+		{func(p *Params) { p.Network.Neuron.TauM = -1 }, "neuron.tau_m = -1"},
+		{func(p *Params) { p.Network.Neuron.Cm = 0 }, "neuron.C_m = 0"},
+		{func(p *Params) { p.Network.Neuron.VReset = -40 }, "neuron.V_th = -50: must be above neuron.V_reset = -40"},
+		{func(p *Params) { p.Network.BgRate = 1e5 }, "at most 40 are allowed"},
+		{func(p *Params) { p.Stimulus.ThRate = 1e6 }, "th_rate_hz = 1e+06"},
+		{func(p *Params) { p.Stimulus.ThN = -1 }, "th_neurons = -1"},
+		{func(p *Params) { p.Network.FullNumNeurons = []int{1, 2, 3, 4, 5, 6, 7, 2e8} }, "full_num_neurons[7]"},
+		{func(p *Params) { p.Simulation.Threads = -2 }, "threads = -2"},
+		{func(p *Params) { p.Stimulus.Thalamic, p.Stimulus.ThStart = true, 700.05 }, "th_start_ms = 700.05: must be a multiple"},
+		{func(p *Params) { p.Stimulus.DCAmpPerKExt = 5000 }, "dc_amp_per_k_ext_pA = 5000"},
+		{func(p *Params) { p.Network.L4EToL23EFactor = -1 }, "psp_L4E_to_L23E_factor = -1"},
+	}
+	for _, c := range cases {
+		p := Default()
+		p.Network.FullNumNeurons = append([]int(nil), p.Network.FullNumNeurons...)
+		c.set(&p)
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("want an error with %q, got %v", c.want, err)
+		}
+	}
+	// Off the grid but unused: a stimulus that is off is not checked.
+	p := Default()
+	p.Stimulus.ThStart = 700.05
+	if err := p.Validate(); err != nil {
+		t.Errorf("an unused th_start_ms off the grid was refused: %v", err)
 	}
 }

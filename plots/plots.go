@@ -6,9 +6,8 @@ package plots
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -50,8 +49,9 @@ func RasterStep(nScaling float64) int {
 }
 
 // Raster draws the spikes with t0 <= time <= t1, every step-th spike of each
-// population, layers top to bottom, and saves a 4 × 3 inch PNG at 300 dpi.
-func Raster(path string, pops Populations, sender []int, times []float64, t0, t1 float64, step int) error {
+// population, layers top to bottom, and writes a 4 × 3 inch PNG at 300 dpi
+// to out.
+func Raster(out io.Writer, pops Populations, sender []int, times []float64, t0, t1 float64, step int) error {
 	p := plot.New()
 	p.X.Label.Text = "time (ms)"
 	p.Y.Label.Text = "neuron id"
@@ -99,7 +99,7 @@ func Raster(path string, pops Populations, sender []int, times []float64, t0, t1
 	p.X.Min, p.X.Max = t0, t1
 	p.Y.Min, p.Y.Max = 1, float64(last-pops.FirstID[0]+1)
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-	return save(p, path, 4*vg.Inch, 3*vg.Inch)
+	return save(p, out, 4*vg.Inch, 3*vg.Inch)
 }
 
 // layerName turns "L23E" into "L2/3".
@@ -122,8 +122,9 @@ func popOf(pops Populations, id int) int {
 
 // BoxPlot draws horizontal box plots of the per-neuron rates of every
 // population (first population on top), with the median as a solid black
-// line and the mean as a dashed grey line, and saves a 4 × 3 inch PNG.
-func BoxPlot(path string, names []string, rates [][]float64) error {
+// line and the mean as a dashed grey line, and writes a 4 × 3 inch PNG to
+// out.
+func BoxPlot(out io.Writer, names []string, rates [][]float64) error {
 	p := plot.New()
 	p.X.Label.Text = "firing rate (spikes/s)"
 	p.Y.Label.Text = "neuron population"
@@ -154,7 +155,7 @@ func BoxPlot(path string, names []string, rates [][]float64) error {
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Y.Min, p.Y.Max = 0.4, float64(n)+0.6
 	p.X.Min = 0
-	return save(p, path, 4*vg.Inch, 3*vg.Inch)
+	return save(p, out, 4*vg.Inch, 3*vg.Inch)
 }
 
 // meanMark draws a dashed vertical line across a horizontal box at x.
@@ -176,8 +177,8 @@ func (m meanMark) DataRange() (xmin, xmax, ymin, ymax float64) { return m.x, m.x
 
 // Distributions draws, for every population (rows) and metric (columns),
 // a histogram of the values; ref, if not nil, is overlaid as a line (the
-// reference's first data set).
-func Distributions(path string, names []string, metrics []string, labels []string, values map[string][][]float64, ref map[string][][]float64) error {
+// reference's first data set); it writes a PNG to out.
+func Distributions(out io.Writer, names []string, metrics []string, labels []string, values map[string][][]float64, ref map[string][][]float64) error {
 	plots, err := grid(names, metrics, labels, func(p *plot.Plot, r int, metric string) error {
 		vals := finite(values[metric][r])
 		lo, hi := rangeOf(vals)
@@ -202,7 +203,7 @@ func Distributions(path string, names []string, metrics []string, labels []strin
 	if err != nil {
 		return err
 	}
-	return tile(path, plots, 3*vg.Inch, 1.3*vg.Inch)
+	return tile(out, plots, 3*vg.Inch, 1.3*vg.Inch)
 }
 
 // grid makes one plot per population (rows) and metric (columns), titled
@@ -292,32 +293,12 @@ func stepXYs(h *plotter.Histogram) plotter.XYs {
 	return xy
 }
 
-// save writes p as a PNG of the given size at 300 dpi.
-func save(p *plot.Plot, path string, w, h vg.Length) error {
+// save writes p to out as a PNG of the given size at 300 dpi.
+func save(p *plot.Plot, out io.Writer, w, h vg.Length) error {
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(300))
 	p.Draw(draw.New(img))
-	return writePNG(img, path)
-}
-
-// writePNG writes img to path through a temporary file.
-func writePNG(img *vgimg.Canvas, path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".plot-*.png")
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(tmp); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	_, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(out)
+	return err
 }
 
 // seedColor returns a colour for data set i of an ensemble.
@@ -330,8 +311,8 @@ func seedColor(i int) color.Color {
 }
 
 // Ensemble draws, for every population (rows) and metric (columns), the
-// distribution of each data set of an ensemble as a line.
-func Ensemble(path string, names, metrics, labels []string, sets []map[string][][]float64) error {
+// distribution of each data set of an ensemble as a line, as a PNG to out.
+func Ensemble(out io.Writer, names, metrics, labels []string, sets []map[string][][]float64) error {
 	plots, err := grid(names, metrics, labels, func(p *plot.Plot, r int, metric string) error {
 		var all []float64
 		for _, set := range sets {
@@ -353,12 +334,12 @@ func Ensemble(path string, names, metrics, labels []string, sets []map[string][]
 	if err != nil {
 		return err
 	}
-	return tile(path, plots, 3*vg.Inch, 1.3*vg.Inch)
+	return tile(out, plots, 3*vg.Inch, 1.3*vg.Inch)
 }
 
 // KSDistances draws, per metric, the KS distances between the pairs of an
-// ensemble's data sets for each population.
-func KSDistances(path string, names, labels []string, dist [][][]float64) error {
+// ensemble's data sets for each population, as a PNG to out.
+func KSDistances(out io.Writer, names, labels []string, dist [][][]float64) error {
 	plots := [][]*plot.Plot{make([]*plot.Plot, len(labels))}
 	for c, label := range labels {
 		p := plot.New()
@@ -387,11 +368,11 @@ func KSDistances(path string, names, labels []string, dist [][][]float64) error 
 		p.Y.Min = 0
 		plots[0][c] = p
 	}
-	return tile(path, plots, 3.5*vg.Inch, 3*vg.Inch)
+	return tile(out, plots, 3.5*vg.Inch, 3*vg.Inch)
 }
 
 // tile draws a grid of plots, each w × h, into a PNG at 150 dpi.
-func tile(path string, plots [][]*plot.Plot, w, h vg.Length) error {
+func tile(out io.Writer, plots [][]*plot.Plot, w, h vg.Length) error {
 	rows, cols := len(plots), len(plots[0])
 	img := vgimg.NewWith(vgimg.UseWH(vg.Length(cols)*w, vg.Length(rows)*h), vgimg.UseDPI(150))
 	dc := draw.New(img)
@@ -403,5 +384,6 @@ func tile(path string, plots [][]*plot.Plot, w, h vg.Length) error {
 			plots[r][c].Draw(canvases[r][c])
 		}
 	}
-	return writePNG(img, path)
+	_, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(out)
+	return err
 }

@@ -42,6 +42,9 @@ func simulate(t *testing.T, name string, workers int) (*Spikes, *Spikes, float64
 // stimuli, and with the thalamic relays' spikes (some of multiplicity > 1)
 // and the DC transient's current generators.
 func TestReplayMatchesNEST(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	for _, c := range []struct {
 		name   string
 		spikes int

@@ -1,34 +1,87 @@
 // Package results writes the files of a run in the formats of NEST and the
 // reference PyNEST package: spike recorder files, node ids, parameter
 // dictionaries and a summary. Files are staged and moved into place only
-// when complete, and existing results are never replaced unless asked.
+// when complete, a manifest records what a run wrote, and existing results
+// are never replaced unless asked (and then exactly the files of the
+// earlier run's manifest are).
 package results
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 )
 
-// resultPatterns are the file names a run writes; a directory holding any
-// of them holds results.
-var resultPatterns = []string{
+// ManifestName is the file in which a run lists the files it wrote.
+const ManifestName = "manifest.json"
+
+// Manifest is the content of manifest.json.
+type Manifest struct {
+	Program string   `json:"program"`
+	Version string   `json:"version"`
+	Written string   `json:"written"` // RFC 3339
+	Files   []string `json:"files"`   // names in the data directory, manifest.json included
+}
+
+// legacyPatterns are the file names that runs without a manifest (earlier
+// versions) wrote; a directory holding any of them may hold results.
+var legacyPatterns = []string{
 	"spike_recorder-*.dat", "voltmeter-*.dat", "summary.json", "sim_dict.json", "net_dict.json",
 	"stim_dict.json", "nodes.json", "population_nodeids.dat", "rate*.dat", "*.png",
 	"spike_sender.npy", "spike_time_ms.npy", "bench.json", "metadata.json",
 }
 
-// Existing returns the result files already in dir (none if dir is absent).
+// ReadManifest returns the manifest of dir, or nil if it has none.
+func ReadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestName), err)
+	}
+	for _, f := range m.Files {
+		if f == "" || f != filepath.Base(f) || strings.HasPrefix(f, ".") {
+			return nil, fmt.Errorf("%s: %q is not a file name of the directory", filepath.Join(dir, ManifestName), f)
+		}
+	}
+	return &m, nil
+}
+
+// Existing returns the result files of an earlier run in dir (none if dir
+// is absent): those its manifest lists, or, without a manifest, the files
+// named as runs name theirs.
 func Existing(dir string) ([]string, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	for _, p := range resultPatterns {
-		m, err := filepath.Glob(filepath.Join(dir, p))
+	if m != nil {
+		for _, f := range m.Files {
+			p := filepath.Join(dir, f)
+			if _, err := os.Lstat(p); err == nil {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	}
+	for _, p := range legacyPatterns {
+		found, err := filepath.Glob(filepath.Join(dir, p))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, m...)
+		out = append(out, found...)
 	}
 	return out, nil
 }
@@ -39,6 +92,10 @@ type Dir struct {
 	final     string
 	stage     string
 	overwrite bool
+	// CreateFile creates a file for writing; Create uses it. Tests
+	// replace it to inject write failures (a full disk).
+	CreateFile func(path string) (io.WriteCloser, error)
+	rename     func(from, to string) error // os.Rename; tests make it fail
 }
 
 // Prepare checks that dir can hold the results of a new run and creates
@@ -66,7 +123,8 @@ func Prepare(dir string, overwrite bool) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data-path %s: cannot write: %w", dir, unwrapPath(err))
 	}
-	return &Dir{final: dir, stage: stage, overwrite: overwrite}, nil
+	return &Dir{final: dir, stage: stage, overwrite: overwrite, rename: os.Rename,
+		CreateFile: func(path string) (io.WriteCloser, error) { return os.Create(path) }}, nil
 }
 
 func unwrapPath(err error) error {
@@ -80,42 +138,111 @@ func unwrapPath(err error) error {
 // Path returns the final directory.
 func (d *Dir) Path() string { return d.final }
 
-// Stage returns the staging directory files are written to.
-func (d *Dir) Stage() string { return d.stage }
-
 // File returns the staging path of a file name.
 func (d *Dir) File(name string) string { return filepath.Join(d.stage, name) }
 
-// Commit moves the staged files into the data directory, replacing the
-// results of an earlier run only if overwrite was given.
-func (d *Dir) Commit() error {
+// Create creates the staged file name for writing.
+func (d *Dir) Create(name string) (io.WriteCloser, error) {
+	return d.CreateFile(d.File(name))
+}
+
+// WriteFile writes data to the staged file name.
+func (d *Dir) WriteFile(name string, data []byte) error {
+	return d.Write(name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// Write creates the staged file name and lets write fill it.
+func (d *Dir) Write(name string, write func(io.Writer) error) error {
+	f, err := d.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return nil
+}
+
+// Commit writes the manifest of the staged files and moves them into the
+// data directory. With overwrite, the files of the earlier run (those its
+// manifest lists; without one, those of the same names) are replaced, and
+// no other file is touched. If a move fails, everything is put back as it
+// was and the staging directory is kept for Abort.
+func (d *Dir) Commit(version string) error {
 	old, err := Existing(d.final)
 	if err != nil {
 		return err
 	}
+	prev, _ := ReadManifest(d.final)
 	if len(old) > 0 && !d.overwrite {
 		return fmt.Errorf("data-path %s: results appeared during the run; new results are kept in %s", d.final, d.stage)
 	}
-	staged, err := os.ReadDir(d.stage)
+	entries, err := os.ReadDir(d.stage)
 	if err != nil {
 		return err
 	}
-	newNames := map[string]bool{}
-	for _, e := range staged {
-		newNames[e.Name()] = true
-	}
-	for _, f := range old {
-		if !newNames[filepath.Base(f)] {
-			if err := os.Remove(f); err != nil {
-				return fmt.Errorf("removing old result %s: %w", f, err)
-			}
+	var names []string
+	for _, e := range entries {
+		if e.Name() != ManifestName {
+			names = append(names, e.Name())
 		}
 	}
-	for _, e := range staged {
-		if err := os.Rename(filepath.Join(d.stage, e.Name()), filepath.Join(d.final, e.Name())); err != nil {
-			return fmt.Errorf("moving %s into %s: %w", e.Name(), d.final, err)
+	m := Manifest{Program: "microcircuit", Version: version, Written: time.Now().UTC().Format(time.RFC3339),
+		Files: append(slices.Clone(names), ManifestName)}
+	data, _ := json.MarshalIndent(m, "", "  ")
+	if err := d.WriteFile(ManifestName, append(data, '\n')); err != nil {
+		return err
+	}
+	names = append(names, ManifestName)
+
+	// The files to move aside: the earlier run's, and any of the names
+	// being written.
+	aside := map[string]bool{}
+	if prev != nil {
+		for _, p := range old {
+			aside[filepath.Base(p)] = true
 		}
 	}
+	for _, n := range names {
+		if _, err := os.Lstat(filepath.Join(d.final, n)); err == nil {
+			aside[n] = true
+		}
+	}
+	backup, err := os.MkdirTemp(d.final, ".previous-")
+	if err != nil {
+		return fmt.Errorf("data-path %s: %w", d.final, unwrapPath(err))
+	}
+	var movedAside, movedIn []string
+	undo := func(cause error) error {
+		for _, n := range movedIn {
+			os.Rename(filepath.Join(d.final, n), filepath.Join(d.stage, n))
+		}
+		for _, n := range movedAside {
+			os.Rename(filepath.Join(backup, n), filepath.Join(d.final, n))
+		}
+		os.Remove(backup)
+		return fmt.Errorf("moving results into %s: %w; the earlier results are as they were", d.final, cause)
+	}
+	for n := range aside {
+		if err := d.rename(filepath.Join(d.final, n), filepath.Join(backup, n)); err != nil {
+			return undo(err)
+		}
+		movedAside = append(movedAside, n)
+	}
+	for _, n := range names {
+		if err := d.rename(filepath.Join(d.stage, n), filepath.Join(d.final, n)); err != nil {
+			return undo(err)
+		}
+		movedIn = append(movedIn, n)
+	}
+	os.RemoveAll(backup)
 	return os.Remove(d.stage)
 }
 

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 	"strconv"
 )
 
@@ -76,7 +76,7 @@ func WriteVoltages(d *Dir, pops Populations, spikeRecorders bool, sender []int, 
 // record i the sender, a tab and what values appends.
 func writeDevices(d *Dir, pops Populations, version, cols string, sender []int,
 	name func(k int) string, values func(line []byte, i int) []byte) error {
-	files := make([]*os.File, len(pops.Sizes))
+	files := make([]io.WriteCloser, len(pops.Sizes))
 	bufs := make([]*bufio.Writer, len(pops.Sizes))
 	defer func() {
 		for _, f := range files {
@@ -86,7 +86,7 @@ func writeDevices(d *Dir, pops Populations, version, cols string, sender []int,
 		}
 	}()
 	for k := range pops.Sizes {
-		f, err := os.Create(d.File(name(k)))
+		f, err := d.Create(name(k))
 		if err != nil {
 			return err
 		}
@@ -108,12 +108,13 @@ func writeDevices(d *Dir, pops Populations, version, cols string, sender []int,
 	}
 	for k, b := range bufs {
 		if err := b.Flush(); err != nil {
-			return err
+			return fmt.Errorf("writing %s: %w", name(k), err)
 		}
-		if err := files[k].Close(); err != nil {
-			return err
-		}
+		err := files[k].Close()
 		files[k] = nil
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", name(k), err)
+		}
 	}
 	return nil
 }
@@ -126,55 +127,44 @@ func WriteNodes(d *Dir, pops Populations) error { return WriteNodesWith(d, pops,
 // spikeRecorders tells whether the spike recorders exist (and so come
 // first), voltmeters whether voltmeter ids are listed.
 func WriteNodesWith(d *Dir, pops Populations, spikeRecorders, voltmeters bool) error {
-	f, err := os.Create(d.File("population_nodeids.dat"))
+	err := d.Write("population_nodeids.dat", func(w io.Writer) error {
+		b := bufio.NewWriter(w)
+		for k, n := range pops.Sizes {
+			fmt.Fprintf(b, "%d %d\n", pops.FirstID[k], pops.FirstID[k]+n-1)
+		}
+		return b.Flush()
+	})
 	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	for k, n := range pops.Sizes {
-		fmt.Fprintf(w, "%d %d\n", pops.FirstID[k], pops.FirstID[k]+n-1)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
 		return err
 	}
 	// nodes.json: population → node ids, spike_recorder_<pop> → [id].
-	nf, err := os.Create(d.File("nodes.json"))
-	if err != nil {
-		return err
-	}
-	nw := bufio.NewWriter(nf)
-	nw.WriteString("{")
-	for k, name := range pops.Names {
-		if k > 0 {
-			nw.WriteString(", ")
-		}
-		fmt.Fprintf(nw, "%q: [", name)
-		for i := 0; i < pops.Sizes[k]; i++ {
-			if i > 0 {
+	return d.Write("nodes.json", func(w io.Writer) error {
+		nw := bufio.NewWriter(w)
+		nw.WriteString("{")
+		for k, name := range pops.Names {
+			if k > 0 {
 				nw.WriteString(", ")
 			}
-			nw.WriteString(strconv.Itoa(pops.FirstID[k] + i))
+			fmt.Fprintf(nw, "%q: [", name)
+			for i := 0; i < pops.Sizes[k]; i++ {
+				if i > 0 {
+					nw.WriteString(", ")
+				}
+				nw.WriteString(strconv.Itoa(pops.FirstID[k] + i))
+			}
+			nw.WriteString("]")
 		}
-		nw.WriteString("]")
-	}
-	for k, name := range pops.Names {
-		if spikeRecorders {
-			fmt.Fprintf(nw, ", %q: [%d]", "spike_recorder_"+name, pops.RecorderID(k))
+		for k, name := range pops.Names {
+			if spikeRecorders {
+				fmt.Fprintf(nw, ", %q: [%d]", "spike_recorder_"+name, pops.RecorderID(k))
+			}
+			if voltmeters {
+				fmt.Fprintf(nw, ", %q: [%d]", "voltmeter_"+name, pops.VoltmeterID(k, spikeRecorders))
+			}
 		}
-		if voltmeters {
-			fmt.Fprintf(nw, ", %q: [%d]", "voltmeter_"+name, pops.VoltmeterID(k, spikeRecorders))
-		}
-	}
-	nw.WriteString("}\n")
-	if err := nw.Flush(); err != nil {
-		nf.Close()
-		return err
-	}
-	return nf.Close()
+		nw.WriteString("}\n")
+		return nw.Flush()
+	})
 }
 
 // WriteJSON writes v as indented JSON to the staged file name.
@@ -183,5 +173,5 @@ func WriteJSON(d *Dir, name string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", name, err)
 	}
-	return os.WriteFile(d.File(name), append(data, '\n'), 0o644)
+	return d.WriteFile(name, append(data, '\n'))
 }

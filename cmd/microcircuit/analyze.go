@@ -50,10 +50,11 @@ func (f *analyzeFlags) check(cmd *cobra.Command) error {
 	return nil
 }
 
-// window returns the analysis window for dir's spikes.
-func (f *analyzeFlags) window(dir string, s *analysis.Spikes, log io.Writer) (analysis.Window, error) {
+// knownWindow returns the analysis window of dir that the flags or its
+// sim_dict.json give; ok is false when the spikes must say where it ends.
+func (f *analyzeFlags) knownWindow(dir string) (w analysis.Window, ok bool) {
 	meta := analysis.ReadMeta(dir)
-	w := analysis.Window{TMin: f.tMin, TMax: f.tMax}
+	w = analysis.Window{TMin: f.tMin, TMax: f.tMax}
 	if math.IsNaN(w.TMin) {
 		w.TMin = 500
 		if meta.TSim > 0 {
@@ -61,16 +62,24 @@ func (f *analyzeFlags) window(dir string, s *analysis.Spikes, log io.Writer) (an
 		}
 	}
 	if math.IsNaN(w.TMax) {
-		if meta.TSim > 0 {
-			w.TMax = meta.TPresim + meta.TSim
-		} else {
-			last := w.TMin
-			for _, t := range s.Times {
-				last = math.Max(last, t)
-			}
-			w.TMax = math.Ceil(last/100) * 100
-			fmt.Fprintf(log, "no sim_dict.json: analysis window ends at the last spike rounded up, %g ms (set --t-max)\n", w.TMax)
+		if meta.TSim <= 0 {
+			return w, false
 		}
+		w.TMax = meta.TPresim + meta.TSim
+	}
+	return w, true
+}
+
+// window returns the analysis window for dir's spikes s.
+func (f *analyzeFlags) window(dir string, s *analysis.Spikes, log io.Writer) (analysis.Window, error) {
+	w, ok := f.knownWindow(dir)
+	if !ok {
+		last := w.TMin
+		for _, t := range s.Times {
+			last = math.Max(last, t)
+		}
+		w.TMax = math.Ceil(last/100) * 100
+		fmt.Fprintf(log, "no sim_dict.json: analysis window ends at the last spike rounded up, %g ms (set --t-max)\n", w.TMax)
 	}
 	if !(w.TMax > w.TMin) {
 		return w, fmt.Errorf("analysis window [%g, %g] ms is empty; set --t-min and --t-max", w.TMin, w.TMax)
@@ -78,22 +87,45 @@ func (f *analyzeFlags) window(dir string, s *analysis.Spikes, log io.Writer) (an
 	return w, nil
 }
 
-// analyzeDir reads the spikes of dir and computes the three metrics.
-func (f *analyzeFlags) analyzeDir(dir string, log io.Writer) (*analysis.Metrics, *analysis.Spikes, analysis.Window, error) {
+// analyzeDir returns the three metrics of dir's spikes (with their source
+// recorded): those stored in the directory stored, if they were computed
+// from the same spike files with the same window and options, or else
+// computed anew; reused says which.
+func (f *analyzeFlags) analyzeDir(dir, stored string, log io.Writer) (m *analysis.Metrics, reused bool, err error) {
 	t0 := time.Now()
-	s, err := analysis.ReadDir(dir)
-	if err != nil {
-		return nil, nil, analysis.Window{}, err
+	var s *analysis.Spikes
+	w, known := f.knownWindow(dir)
+	if !known {
+		if s, err = analysis.ReadDir(dir); err != nil {
+			return nil, false, err
+		}
 	}
-	w, err := f.window(dir, s, log)
+	if w, err = f.window(dir, s, log); err != nil {
+		return nil, false, err
+	}
+	opts := analysis.Options{Window: w, CCNeurons: f.ccNeurons, CCBin: f.ccBin}
+	src, err := analysis.SourceOf(dir, opts)
 	if err != nil {
-		return nil, nil, w, err
+		return nil, false, err
+	}
+	if stored != "" && analysis.HasMetrics(stored) {
+		if m, err := analysis.ReadMetrics(stored); err == nil && m.Current(src) {
+			fmt.Fprintf(log, "%s: statistics of these spikes over [%g, %g] ms found in %s\n", dir, w.TMin, w.TMax, stored)
+			return m, true, nil
+		}
+		fmt.Fprintf(log, "%s: the statistics in %s are not of these spikes and options; computing them again\n", dir, stored)
+	}
+	if s == nil {
+		if s, err = analysis.ReadDir(dir); err != nil {
+			return nil, false, err
+		}
 	}
 	t1 := time.Now()
-	m := analysis.Compute(s, analysis.Options{Window: w, CCNeurons: f.ccNeurons, CCBin: f.ccBin})
+	m = analysis.Compute(s, opts)
+	m.Source = &src
 	fmt.Fprintf(log, "%s: %d neurons, %d spikes read in %.2f s; window [%g, %g] ms analysed in %.2f s\n",
 		dir, s.N(), len(s.Times), t1.Sub(t0).Seconds(), w.TMin, w.TMax, time.Since(t1).Seconds())
-	return m, s, w, nil
+	return m, false, nil
 }
 
 // outDir returns the output directory and checks that it may be written.
@@ -152,7 +184,7 @@ statistics.json and statistics.png.`,
 			if err != nil {
 				return err
 			}
-			m, _, _, err := f.analyzeDir(dir, os.Stdout)
+			m, _, err := f.analyzeDir(dir, "", os.Stdout)
 			if err != nil {
 				return err
 			}
@@ -161,8 +193,10 @@ statistics.json and statistics.png.`,
 			}
 			printStatistics(os.Stdout, m)
 			if !f.noPlots {
-				if err := plots.Distributions(filepath.Join(out, "statistics.png"), m.Pops, analysis.MetricNames,
-					metricLabels, m.Values, nil); err != nil {
+				err := writeAtomic(filepath.Join(out, "statistics.png"), func(w io.Writer) error {
+					return plots.Distributions(w, m.Pops, analysis.MetricNames, metricLabels, m.Values, nil)
+				})
+				if err != nil {
 					return fmt.Errorf("drawing statistics.png: %w", err)
 				}
 			}
@@ -217,24 +251,31 @@ distance exceeds its bound.`,
 			if err != nil {
 				return err
 			}
-			var m *analysis.Metrics
-			if analysis.HasMetrics(dir) && !cmd.Flags().Changed("t-min") && !cmd.Flags().Changed("t-max") {
-				if m, err = analysis.ReadMetrics(dir); err != nil {
+			m, err := f.validationMetrics(dir)
+			if err != nil {
+				return err
+			}
+			if m.Source != nil {
+				if err := ref.CheckWindow(m.Source.Window()); err != nil {
 					return err
 				}
-			} else if m, _, _, err = f.analyzeDir(dir, os.Stdout); err != nil {
-				return err
 			}
 			rep, err := analysis.Validate(m, ref)
 			if err != nil {
 				return err
 			}
 			printReport(os.Stdout, rep)
-			data, err := json.MarshalIndent(jsonSafe(rep), "", "  ")
+			doc := jsonSafe(rep)
+			doc["source"] = m.Source
+			doc["reference"] = reference
+			data, err := json.MarshalIndent(doc, "", "  ")
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(filepath.Join(out, "validation.json"), append(data, '\n'), 0o644); err != nil {
+			if err := writeAtomic(filepath.Join(out, "validation.json"), func(w io.Writer) error {
+				_, err := w.Write(append(data, '\n'))
+				return err
+			}); err != nil {
 				return err
 			}
 			if !rep.Pass {
@@ -253,6 +294,26 @@ distance exceeds its bound.`,
 	f.add(cmd)
 	cmd.Flags().StringVar(&reference, "reference", "", "reference directory (required)")
 	return cmd
+}
+
+// validationMetrics returns the metrics validate compares: of dir's spike
+// files (those stored in dir if they are of these spikes and options), or,
+// in a directory with statistics and no spike files, the stored ones.
+func (f *analyzeFlags) validationMetrics(dir string) (*analysis.Metrics, error) {
+	if _, err := analysis.SpikeDigest(dir); err != nil && analysis.HasMetrics(dir) {
+		m, err := analysis.ReadMetrics(dir)
+		if err != nil {
+			return nil, err
+		}
+		if m.Source == nil {
+			if w, ok := f.knownWindow(dir); ok {
+				m.Source = &analysis.Source{TMin: w.TMin, TMax: w.TMax}
+			}
+		}
+		return m, nil
+	}
+	m, _, err := f.analyzeDir(dir, dir, os.Stdout)
+	return m, err
 }
 
 func printReport(w io.Writer, rep *analysis.Report) {
@@ -293,4 +354,28 @@ func jsonSafe(rep *analysis.Report) map[string]any {
 		})
 	}
 	return map[string]any{"reference_sets": rep.Reference, "bound_rule": rep.Rule, "rows": rows, "pass": rep.Pass}
+}
+
+// writeAtomic writes a file through write into a temporary file beside it
+// and renames it into place: the file is either complete or absent.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	os.Chmod(tmp.Name(), 0o644)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
 }

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -114,7 +112,7 @@ built and simulated R times and medians are reported.`,
 			if err = world.Agree(err); err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signalContext()
 			defer stop()
 			b, err := bench(ctx, &p, world, repeats)
 			if err != nil {
@@ -169,7 +167,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 	for r := 0; r < repeats; r++ {
 		comm.Barrier()
 		t0 := time.Now()
-		m, err := microcircuit.BuildOn(p, comm)
+		m, err := microcircuit.BuildOn(ctx, p, comm)
 		if err != nil {
 			return nil, err
 		}

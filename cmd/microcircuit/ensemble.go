@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -26,7 +24,7 @@ func ensembleCmd() *cobra.Command {
 	var nSeeds int
 	var seedList string
 	var ccNeurons int
-	var noPlots bool
+	var noPlots, overwrite bool
 	cmd := &cobra.Command{
 		Use:   "ensemble",
 		Short: "Run the model for several seeds and compare them (KS distances between seeds)",
@@ -66,9 +64,9 @@ resumed with the same command. The directory can serve as --reference of
 			if err = world.Agree(err); err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signalContext()
 			defer stop()
-			return ensemble(ctx, &p, world, seeds, ccNeurons, noPlots)
+			return ensemble(ctx, &p, world, seeds, ccNeurons, noPlots, overwrite)
 		},
 	}
 	addParamFlags(cmd, &f)
@@ -76,6 +74,7 @@ resumed with the same command. The directory can serve as --reference of
 	cmd.Flags().StringVar(&seedList, "seed-list", "", "comma-separated seeds (instead of --seeds)")
 	cmd.Flags().IntVar(&ccNeurons, "cc-neurons", 50, "neurons per population for pairwise correlations")
 	cmd.Flags().BoolVar(&noPlots, "no-plots", false, "draw no figures")
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "run again the seeds whose directories hold runs of other parameters")
 	cmd.Flags().Lookup("data-path").DefValue = "ensemble"
 	return cmd
 }
@@ -84,7 +83,7 @@ resumed with the same command. The directory can serve as --reference of
 // mod R, each with all of its rank's threads), analyses each run on its
 // rank, and on rank 0 computes and draws the distances between seeds.
 // Collective; every rank returns the same error.
-func ensemble(ctx context.Context, p *params.Params, comm *cluster.Comm, seeds []uint64, ccNeurons int, noPlots bool) error {
+func ensemble(ctx context.Context, p *params.Params, comm *cluster.Comm, seeds []uint64, ccNeurons int, noPlots, overwrite bool) error {
 	root := p.Simulation.DataPath
 	out := io.Writer(os.Stdout)
 	if comm.Rank() != 0 {
@@ -109,12 +108,24 @@ func ensemble(ctx context.Context, p *params.Params, comm *cluster.Comm, seeds [
 			w = io.Discard // rank 0 reports every seed below
 		}
 		fmt.Fprintf(w, "\n[%d/%d] seed %d -> %s\n", i+1, len(seeds), seed, dirs[i])
-		if runComplete(dirs[i]) {
+		q := *p
+		q.Simulation.Seed = seed
+		q.Simulation.DataPath = dirs[i]
+		complete := runComplete(dirs[i])
+		if complete {
+			var diff string
+			if diff, err = paramsDiffer(dirs[i], &q); err != nil {
+				break
+			}
+			if diff != "" && !overwrite {
+				err = fmt.Errorf("%s holds a run of other parameters (%s); use --overwrite to run it again or choose another --data-path", dirs[i], diff)
+				break
+			}
+			complete = diff == ""
+		}
+		if complete {
 			fmt.Fprintln(w, "complete already: not run again")
 		} else {
-			q := *p
-			q.Simulation.Seed = seed
-			q.Simulation.DataPath = dirs[i]
 			// A directory left by an interrupted run is ours to replace.
 			errw := io.Writer(os.Stderr)
 			if comm.Rank() != 0 {
@@ -166,14 +177,20 @@ func compareSeeds(root string, names, dirs []string, ranks int, noPlots bool, ou
 		for i, s := range sets {
 			values[i] = s.Values
 		}
-		if err := plots.Ensemble(filepath.Join(root, "ensemble.png"), sets[0].Pops, analysis.MetricNames, metricLabels, values); err != nil {
+		err := writeAtomic(filepath.Join(root, "ensemble.png"), func(w io.Writer) error {
+			return plots.Ensemble(w, sets[0].Pops, analysis.MetricNames, metricLabels, values)
+		})
+		if err != nil {
 			return fmt.Errorf("drawing ensemble.png: %w", err)
 		}
 		var d [][][]float64
 		for _, metric := range analysis.MetricNames {
 			d = append(d, dist[metric].Dist)
 		}
-		if err := plots.KSDistances(filepath.Join(root, "ks_distances.png"), sets[0].Pops, metricLabels, d); err != nil {
+		err = writeAtomic(filepath.Join(root, "ks_distances.png"), func(w io.Writer) error {
+			return plots.KSDistances(w, sets[0].Pops, metricLabels, d)
+		})
+		if err != nil {
 			return fmt.Errorf("drawing ks_distances.png: %w", err)
 		}
 	}
@@ -214,6 +231,47 @@ func ensembleSeeds(n int, list string, first uint64, nGiven bool) ([]uint64, err
 	return seeds, nil
 }
 
+// paramsDiffer compares the parameters a run stored in dir (sim_dict.json,
+// net_dict.json, stim_dict.json) with p, except the seed, data path,
+// threads and what is recorded, and returns the first difference ("" when
+// there is none).
+func paramsDiffer(dir string, p *params.Params) (string, error) {
+	var stored params.Params
+	var net struct {
+		Parameters *params.Network `json:"parameters"`
+	}
+	net.Parameters = &stored.Network
+	for name, v := range map[string]any{"sim_dict.json": &stored.Simulation, "net_dict.json": &net, "stim_dict.json": &stored.Stimulus} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return "", err
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			return "", fmt.Errorf("%s: %w", filepath.Join(dir, name), err)
+		}
+	}
+	asked := *p
+	for _, q := range []*params.Params{&stored, &asked} {
+		q.Simulation.Seed, q.Simulation.DataPath, q.Simulation.Threads = 0, "", 0
+		q.Simulation.Record, q.Simulation.VInterval, q.Simulation.VNeurons = nil, 1, 0
+	}
+	a, err := stored.YAML()
+	if err != nil {
+		return "", err
+	}
+	b, err := asked.YAML()
+	if err != nil {
+		return "", err
+	}
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return fmt.Sprintf("%s there, %s asked", strings.TrimSpace(la[i]), strings.TrimSpace(lb[i])), nil
+		}
+	}
+	return "", nil
+}
+
 // runComplete reports whether dir holds the results of a run that ended.
 func runComplete(dir string) bool {
 	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
@@ -224,21 +282,16 @@ func runComplete(dir string) bool {
 	return json.Unmarshal(b, &s) == nil && !s.Interrupted
 }
 
-// seedMetrics returns the metrics of a seed's run, computing and writing
-// them if they are missing.
+// seedMetrics returns the metrics of a seed's run: those stored in its
+// directory if they were computed from its spike files with these options,
+// else computed anew and written.
 func seedMetrics(dir string, tPresim, tSim float64, ccNeurons int) (*analysis.Metrics, error) {
-	if analysis.HasMetrics(dir) {
-		return analysis.ReadMetrics(dir)
+	f := analyzeFlags{tMin: tPresim, tMax: tPresim + tSim, ccNeurons: ccNeurons, ccBin: 2}
+	m, reused, err := f.analyzeDir(dir, dir, io.Discard)
+	if err != nil || reused {
+		return m, err
 	}
-	s, err := analysis.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	m := analysis.Compute(s, analysis.Options{Window: analysis.Window{TMin: tPresim, TMax: tPresim + tSim}, CCNeurons: ccNeurons})
-	if err := m.Write(dir); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return m, m.Write(dir)
 }
 
 func printEnsemble(out io.Writer, dist map[string]*analysis.PairDistances) {

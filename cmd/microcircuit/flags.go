@@ -46,7 +46,7 @@ func addParamFlags(cmd *cobra.Command, f *paramFlags) {
 	fl.Float64Var(&f.tSim, "t-sim", d.Simulation.TSim, "recorded simulation time in ms, > 0")
 	fl.Float64Var(&f.resolution, "resolution", d.Simulation.Resolution, "time step in ms, > 0")
 	fl.Uint64Var(&f.seed, "seed", d.Simulation.Seed, "random seed")
-	fl.IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
+	fl.IntVar(&f.threads, "threads", 0, "worker threads per process; 0 = all cores (shared by the ranks on a machine)")
 	fl.StringVar(&f.bg, "bg", d.Network.BgInput, "background input: dc or poisson")
 	fl.BoolVar(&f.thalamic, "thalamic", false, "add the thalamic pulse input")
 	fl.BoolVar(&f.dcTransient, "dc-transient", false, "add the DC transient input")
@@ -113,9 +113,6 @@ func (f *paramFlags) resolveFrom(cmd *cobra.Command, p params.Params) (params.Pa
 		} else {
 			return p, fmt.Errorf("--v-neurons = %q: allowed are a number >= 0 or all", f.vNeurons)
 		}
-	}
-	if ch("threads") && f.threads < 1 {
-		return p, fmt.Errorf("--threads = %d: must be >= 1", f.threads)
 	}
 	if p.Simulation.Threads == 0 {
 		// The cores this process may use, shared with the other ranks on

@@ -52,7 +52,7 @@ func TestBadInputNamesParameter(t *testing.T) {
 		{[]string{"--bg", "noise"}, []string{"bg_input", "noise", "dc, poisson"}},
 		{[]string{"--v0", "random"}, []string{"v0_type", "random", "optimized, original"}},
 		{[]string{"--record", "volts"}, []string{"--record", "volts", "spikes, voltage"}},
-		{[]string{"--threads", "0"}, []string{"--threads", ">= 1"}},
+		{[]string{"--threads", "-1"}, []string{"threads = -1", "0 (all cores) to 4096", "--threads"}},
 		{[]string{"--config", badYAML}, []string{"n_scalin", "not found"}},
 		{[]string{"--config", wrongType}, []string{"simulation.t_sim_ms", "long"}},
 		{[]string{"--config", filepath.Join(tmp, "missing.yaml")}, []string{"missing.yaml"}},
@@ -97,6 +97,9 @@ func readAll(t *testing.T, dir string) map[string]string {
 }
 
 func TestConfigRoundTripGivesSameRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	tmp := t.TempDir()
 	flags := []string{"--scale", "0.02", "--t-presim", "100", "--t-sim", "200", "--bg", "poisson", "--seed", "9", "--thalamic"}
 	// Print the configuration to a file.
@@ -138,6 +141,9 @@ func TestConfigRoundTripGivesSameRun(t *testing.T) {
 }
 
 func TestNoOverwrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := execute(small(dir)...); err != nil {
 		t.Fatal(err)
@@ -173,6 +179,9 @@ func TestNoOverwrite(t *testing.T) {
 }
 
 func TestSummaryAndFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := execute(small(dir)...); err != nil {
 		t.Fatal(err)
@@ -246,6 +255,9 @@ func TestSummaryAndFiles(t *testing.T) {
 }
 
 func TestInterruptKeepsSpikes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	dir := filepath.Join(t.TempDir(), "data")
 	p := params.Default()
 	p.SetScale(0.05)
@@ -278,6 +290,10 @@ func TestInterruptKeepsSpikes(t *testing.T) {
 	json.Unmarshal(b, &s)
 	if !s.Interrupted || s.RecordedTo >= 1e7 || s.RecordedTo <= 0 || s.Spikes == 0 {
 		t.Fatalf("summary: interrupted %v, recorded to %v ms", s.Interrupted, s.RecordedTo)
+	}
+	// The real-time factor is of the time simulated, not of the time planned.
+	if want := s.Times["sim"] / ((s.RecordedTo - s.RecordedFrom) / 1000); math.Abs(s.RTF-want) > 1e-9*want {
+		t.Fatalf("summary: RTF %v of an interrupted run; its wall time over the simulated time gives %v", s.RTF, want)
 	}
 	files := readAll(t, dir)
 	n := 0
@@ -394,6 +410,9 @@ func TestMemoryCheck(t *testing.T) {
 }
 
 func TestVoltmeterFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	dir := filepath.Join(t.TempDir(), "data")
 	args := append(small(dir), "--record", "spikes,voltage", "--v-neurons", "2", "--v-interval", "2")
 	if err := execute(args...); err != nil {
@@ -417,6 +436,9 @@ func TestVoltmeterFiles(t *testing.T) {
 }
 
 func TestEnsembleAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
 	root := filepath.Join(t.TempDir(), "ens")
 	args := []string{"ensemble", "--seeds", "2", "--scale", "0.05", "--bg", "poisson", "--t-presim", "100", "--t-sim", "300",
 		"--data-path", root, "--cc-neurons", "10"}
@@ -460,11 +482,68 @@ func TestEnsembleAndResume(t *testing.T) {
 	}
 	// The ensemble serves as a reference for validate.
 	out := t.TempDir()
-	err := execute("validate", filepath.Join(root, "seed55"), "--reference", root, "--out", out)
+	err := execute("validate", filepath.Join(root, "seed55"), "--reference", root, "--out", out, "--cc-neurons", "10")
 	if err != nil {
 		t.Fatalf("validate a member against its ensemble: %v", err)
 	}
 	if err := execute("ensemble", "--seed-list", "1,1"); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Fatalf("--seed-list 1,1: %v", err)
+	}
+}
+
+// TestRecordVoltageOnly records membrane potentials without spikes: the
+// voltmeter files hold every sample, and there are no spike files.
+func TestRecordVoltageOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
+	dir := filepath.Join(t.TempDir(), "v")
+	if err := execute("run", "-q", "--no-plots", "--scale", "0.02", "--t-presim", "100", "--t-sim", "200",
+		"--record", "voltage", "--v-neurons", "3", "--data-path", dir); err != nil {
+		t.Fatal(err)
+	}
+	files := resultFiles(t, dir)
+	if len(files) != 8 {
+		t.Fatalf("%d result files, want 8 voltmeter files and no spike files", len(files))
+	}
+	for name, c := range files {
+		// 3 neurons × 200 samples (every 1 ms of 200 ms) and 3 header lines.
+		if !strings.HasPrefix(name, "voltmeter-") || strings.Count(c, "\n") != 3+3*200 {
+			t.Errorf("%s has %d lines, want %d", name, strings.Count(c, "\n"), 3+3*200)
+		}
+	}
+}
+
+// TestThreadsZero: --threads 0 means all cores, on the command line as in
+// a config file.
+func TestThreadsZero(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
+	tmp := t.TempDir()
+	cfg := filepath.Join(tmp, "t.yaml")
+	os.WriteFile(cfg, []byte("simulation:\n  threads: 0\n"), 0o644)
+	for _, args := range [][]string{{"--threads", "0"}, {"--config", cfg}} {
+		dir := filepath.Join(tmp, strings.Join(args, ""))
+		if err := execute(append(small(dir), args...)...); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		var s Summary
+		b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+		if json.Unmarshal(b, &s); s.Threads < 1 {
+			t.Fatalf("%v: %d threads", args, s.Threads)
+		}
+	}
+}
+
+// TestReplayLongerThanNEST simulates past NEST's recording: the comparison
+// covers what NEST recorded, without spurious differences.
+func TestReplayLongerThanNEST(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
+	net := testref.Dir(t, filepath.Join("exact", "net_s0.05_seed11"))
+	if err := execute("replay", net, "--t-sim", "700", "--data-path", filepath.Join(t.TempDir(), "r")); err != nil {
+		t.Fatalf("replay of 700 ms (NEST recorded 500): %v", err)
 	}
 }

@@ -24,49 +24,62 @@ import (
 // installs it).
 
 var (
-	buildOnce           sync.Once
-	mpiBin, plainBin    string
-	buildErr, buildSkip error
+	buildMu    sync.Mutex
+	builtBins  = map[string]string{}
+	mpiMissing error
+	mpiChecked bool
 )
 
-// binaries returns the program built with and without the mpi tag.
+// program returns the program built (once per test run) with the given
+// build tags.
+func program(t *testing.T, tags string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if bin, ok := builtBins[tags]; ok {
+		return bin
+	}
+	dir, err := os.MkdirTemp("", "microcircuit-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "microcircuit")
+	args := []string{"build", "-o", bin}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
+		t.Fatalf("go %v: %v\n%s", args, err, out)
+	}
+	builtBins[tags] = bin
+	return bin
+}
+
+// binaries returns the program built with and without the mpi tag, or
+// skips the test (fails it under CI) when OpenMPI is missing.
 func binaries(t *testing.T) (mpi, plain string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("MPI runs")
 	}
-	buildOnce.Do(func() {
+	buildMu.Lock()
+	if !mpiChecked {
+		mpiChecked = true
 		if _, err := exec.LookPath("mpirun"); err != nil {
-			buildSkip = fmt.Errorf("mpirun not found (apt-get install openmpi-bin libopenmpi-dev)")
-			return
+			mpiMissing = fmt.Errorf("mpirun not found (apt-get install openmpi-bin libopenmpi-dev)")
+		} else if err := exec.Command("pkg-config", "--exists", "ompi-c").Run(); err != nil {
+			mpiMissing = fmt.Errorf("OpenMPI's ompi-c.pc not found (apt-get install libopenmpi-dev)")
 		}
-		if err := exec.Command("pkg-config", "--exists", "ompi-c").Run(); err != nil {
-			buildSkip = fmt.Errorf("OpenMPI's ompi-c.pc not found (apt-get install libopenmpi-dev)")
-			return
-		}
-		dir, err := os.MkdirTemp("", "microcircuit-mpi-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		mpiBin, plainBin = filepath.Join(dir, "microcircuit-mpi"), filepath.Join(dir, "microcircuit")
-		for _, b := range [][]string{{"-tags", "mpi", "-o", mpiBin}, {"-o", plainBin}} {
-			out, err := exec.Command("go", append(append([]string{"build"}, b...), ".")...).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build %v: %v\n%s", b, err, out)
-				return
-			}
-		}
-	})
-	switch {
-	case buildSkip != nil && os.Getenv("CI") != "":
-		t.Fatalf("MPI tests cannot run under CI: %v", buildSkip)
-	case buildSkip != nil:
-		t.Skipf("skipping MPI tests: %v", buildSkip)
-	case buildErr != nil:
-		t.Fatal(buildErr)
 	}
-	return mpiBin, plainBin
+	missing := mpiMissing
+	buildMu.Unlock()
+	switch {
+	case missing != nil && os.Getenv("CI") != "":
+		t.Fatalf("MPI tests cannot run under CI: %v", missing)
+	case missing != nil:
+		t.Skipf("skipping MPI tests: %v", missing)
+	}
+	return program(t, "mpi"), program(t, "")
 }
 
 // mpirun returns the command that starts bin as np ranks with args; extra
@@ -213,7 +226,7 @@ func TestMPIFaults(t *testing.T) {
 		{"bad input", mpirun(2, nil, bin, append(small, "--bg", "noise")...), `bg_input = "noise": allowed values are dc, poisson`},
 		{"unwritable", mpirun(2, nil, bin, append(small, "--data-path", "/proc/no/such")...), "data-path /proc/no/such"},
 		{"rank 1 fails", mpirun(2, []string{"-x", "MICROCIRCUIT_FAILPOINT=memory@1"}, bin, small...), "rank 1: injected failure"},
-		{"too large", mpirun(2, nil, bin, append(small, "--scale", "40")...), "largest scale that fits"},
+		{"too large", mpirun(2, nil, bin, append(small, "--scale", "9")...), "largest scale that fits"},
 		{"no MPI support", mpirun(2, nil, plain, small...), "built without MPI support; build it with 'go build -tags mpi"},
 	}
 	for _, c := range cases {

@@ -2,15 +2,12 @@ package main
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,8 +38,8 @@ one for one and exit non-zero on any difference.`,
 			var err error
 			if cmd.Flags().Changed("t-sim") && !(tSim > 0) {
 				err = fmt.Errorf("--t-sim = %v: must be > 0", tSim)
-			} else if threads < 0 {
-				err = fmt.Errorf("--threads = %d: must be >= 1", threads)
+			} else if threads < 0 || threads > 4096 {
+				err = fmt.Errorf("--threads = %d: must be 0 (all cores) to 4096", threads)
 			}
 			if err = world.Agree(err); err != nil {
 				return err
@@ -99,7 +96,7 @@ one for one and exit non-zero on any difference.`,
 			if err = world.Agree(err); err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signalContext()
 			defer stop()
 			t0 := time.Now()
 			runErr := sim.Run(ctx, steps, true, nil)
@@ -113,20 +110,30 @@ one for one and exit non-zero on any difference.`,
 			}
 			fmt.Fprintf(out, "%d spikes written to %s\n", len(got.Sender), filepath.Clean(dataPath))
 			if runErr != nil {
-				return &exitError{code: 130, err: fmt.Errorf("interrupted: %w", runErr)}
+				return &exitError{code: interruptCode(ctx), err: fmt.Errorf("interrupted: %w", runErr)}
 			}
 			if want == nil {
 				return nil
 			}
-			// Compare within the simulated window.
-			end := float64(steps)*h + h/2
-			inWindow := &replay.Spikes{}
-			for i, t := range want.Time {
-				if t <= end {
-					inWindow.Sender = append(inWindow.Sender, want.Sender[i])
-					inWindow.Time = append(inWindow.Time, t)
-				}
+			// Compare where both recorded: the simulated time, and what
+			// NEST recorded (t_sim_ms of network.json).
+			end := float64(steps) * h
+			if info.TSim > 0 && info.TSim < end {
+				fmt.Fprintf(out, "NEST recorded %g ms: comparing the spikes of the first %g ms\n", info.TSim, info.TSim)
+				end = info.TSim
 			}
+			clip := func(sp *replay.Spikes) *replay.Spikes {
+				in := &replay.Spikes{}
+				for i, t := range sp.Time {
+					if t <= end+h/2 {
+						in.Sender = append(in.Sender, sp.Sender[i])
+						in.Time = append(in.Time, t)
+					}
+				}
+				return in
+			}
+			inWindow := clip(want)
+			got = clip(got)
 			onlyOurs, onlyNEST, first := replay.Diff(got, inWindow, h)
 			if onlyOurs == 0 && onlyNEST == 0 {
 				fmt.Fprintf(out, "identical to NEST: all %d spikes, same neurons, same steps\n", len(inWindow.Sender))
@@ -138,7 +145,7 @@ one for one and exit non-zero on any difference.`,
 	}
 	cmd.Flags().StringVar(&dataPath, "data-path", "data", "directory for the results")
 	cmd.Flags().Float64Var(&tSim, "t-sim", 0, "simulation time in ms (default: t_sim_ms of network.json)")
-	cmd.Flags().IntVar(&threads, "threads", 0, "worker threads (default: all cores)")
+	cmd.Flags().IntVar(&threads, "threads", 0, "worker threads; 0 = all cores (shared by the ranks on a machine)")
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace earlier results in --data-path")
 	return cmd
 }
@@ -175,23 +182,11 @@ func writeReplay(dir *results.Dir, pops results.Populations, got *replay.Spikes)
 	if err := results.WriteNodes(dir, pops); err != nil {
 		return err
 	}
-	if err := writeNPY(dir.File("spike_sender.npy"), func(f *os.File) error { return npy.WriteUint32(f, got.Sender) }); err != nil {
+	if err := dir.Write("spike_sender.npy", func(w io.Writer) error { return npy.WriteUint32(w, got.Sender) }); err != nil {
 		return err
 	}
-	if err := writeNPY(dir.File("spike_time_ms.npy"), func(f *os.File) error { return npy.WriteFloat64(f, got.Time) }); err != nil {
+	if err := dir.Write("spike_time_ms.npy", func(w io.Writer) error { return npy.WriteFloat64(w, got.Time) }); err != nil {
 		return err
 	}
-	return dir.Commit()
-}
-
-func writeNPY(path string, write func(*os.File) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return dir.Commit(microcircuit.Version)
 }

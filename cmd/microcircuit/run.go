@@ -7,11 +7,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -56,7 +54,7 @@ into --data-path. Existing results are kept unless --overwrite is given.`,
 				}
 				defer pprof.StopCPUProfile()
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signalContext()
 			defer stop()
 			out := io.Writer(os.Stdout)
 			if quiet {
@@ -109,6 +107,10 @@ type Summary struct {
 	started        time.Time
 }
 
+// prepareResults prepares a run's data directory; tests wrap it to inject
+// write failures.
+var prepareResults = results.Prepare
+
 // failpoint returns an error when the environment variable
 // MICROCIRCUIT_FAILPOINT names this phase and rank ("phase@rank"): fault
 // injection for the tests of distributed runs.
@@ -147,12 +149,15 @@ func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, n
 	}
 	var dir *results.Dir
 	if root {
-		dir, err = results.Prepare(p.Simulation.DataPath, overwrite)
+		dir, err = prepareResults(p.Simulation.DataPath, overwrite)
 	}
 	if err = comm.Agree(err); err != nil {
 		return err
 	}
 	committed := false
+	if root {
+		defer onHardExit(dir.Abort)()
+	}
 	defer func() {
 		if root && !committed {
 			dir.Abort()
@@ -180,8 +185,11 @@ func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, n
 	if onTerminal {
 		fmt.Fprintf(errw, "building %d synapses ...", p.Network.TotalSynapses())
 	}
-	m, err := microcircuit.BuildOn(p, comm)
+	m, err := microcircuit.BuildOn(ctx, p, comm)
 	finishProgress(errw, onTerminal)
+	if err != nil && ctx.Err() != nil {
+		return &exitError{code: interruptCode(ctx), err: fmt.Errorf("interrupted while building the network; nothing was written to %s", p.Simulation.DataPath)}
+	}
 	if err != nil {
 		return err
 	}
@@ -209,7 +217,9 @@ func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, n
 	tPre, err := phase("presimulation", p.Simulation.TPresim, false)
 	var tSim time.Duration
 	if err == nil {
-		tSim, err = phase("simulation", p.Simulation.TSim, record)
+		// Membrane potentials are recorded in the same phase as spikes,
+		// also when spikes are not.
+		tSim, err = phase("simulation", p.Simulation.TSim, record || p.RecordVoltage())
 	}
 	interrupted := errors.Is(err, context.Canceled)
 	if err != nil && !interrupted {
@@ -236,7 +246,7 @@ func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, n
 			tBuild: tBuild, tPre: tPre, tSim: tSim, tStart: tStart, peak: peak, peakRank: peakRank,
 		})
 		if err == nil {
-			err = dir.Commit()
+			err = dir.Commit(microcircuit.Version)
 			committed = err == nil
 		}
 	}
@@ -248,9 +258,18 @@ func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, n
 	}
 	fmt.Fprintf(out, "results in %s (peak memory %.0f MB)\n", p.Simulation.DataPath, float64(peak)/1e6)
 	if interrupted {
-		return &exitError{code: 130, err: fmt.Errorf("interrupted; the spikes recorded until %.1f ms are in %s", t1, p.Simulation.DataPath)}
+		return &exitError{code: interruptCode(ctx), err: fmt.Errorf("interrupted; what was recorded until %.1f ms is in %s", t1, p.Simulation.DataPath)}
 	}
 	return nil
+}
+
+// rtf returns the real-time factor of the recorded phase: its wall time
+// over the model time it simulated (less than planned when interrupted).
+func rtf(wall time.Duration, simulatedMS, plannedMS float64) float64 {
+	if simulatedMS <= 0 || simulatedMS > plannedMS {
+		simulatedMS = plannedMS
+	}
+	return wall.Seconds() / (simulatedMS / 1000)
 }
 
 // runOutput is what a run hands to writeRun.
@@ -284,7 +303,7 @@ func writeRun(dir *results.Dir, p *params.Params, m *microcircuit.Model, o runOu
 			"build": o.tBuild.Seconds(), "presim": o.tPre.Seconds(), "sim": o.tSim.Seconds(),
 			"total": time.Since(o.tStart).Seconds(),
 		},
-		RTF:          o.tSim.Seconds() / (p.Simulation.TSim / 1000),
+		RTF:          rtf(o.tSim, o.t1-o.t0, p.Simulation.TSim),
 		PeakRSS:      o.peak,
 		Spikes:       len(o.sender),
 		Interrupted:  o.interrupted,
@@ -415,7 +434,7 @@ func writeRates(dir *results.Dir, rates [][]float64) error {
 			b.WriteString(strconv.FormatFloat(v, 'e', 18, 64))
 			b.WriteByte('\n')
 		}
-		if err := os.WriteFile(dir.File(fmt.Sprintf("rate%d.dat", i)), []byte(b.String()), 0o644); err != nil {
+		if err := dir.WriteFile(fmt.Sprintf("rate%d.dat", i), []byte(b.String())); err != nil {
 			return err
 		}
 	}
@@ -430,10 +449,13 @@ func drawRun(dir *results.Dir, p *params.Params, pops results.Populations, sende
 		a, b = t0, math.Min(t1, t0+200)
 	}
 	pp := plots.Populations{Names: pops.Names, FirstID: pops.FirstID, Sizes: pops.Sizes}
-	if err := plots.Raster(dir.File("raster_plot.png"), pp, sender, times, a, b, plots.RasterStep(p.Network.NScaling)); err != nil {
+	err := dir.Write("raster_plot.png", func(w io.Writer) error {
+		return plots.Raster(w, pp, sender, times, a, b, plots.RasterStep(p.Network.NScaling))
+	})
+	if err != nil {
 		return err
 	}
-	return plots.BoxPlot(dir.File("box_plot.png"), pops.Names, rates)
+	return dir.Write("box_plot.png", func(w io.Writer) error { return plots.BoxPlot(w, pops.Names, rates) })
 }
 
 // voltageEstimate prints how much memory and disk the membrane potential
