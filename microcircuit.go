@@ -220,15 +220,21 @@ func (m *Model) RecordedWindow() (t0, t1 float64) {
 // Spikes returns the recorded spikes ordered by time, then sender: sender[i]
 // (NEST node id) fired at time[i] ms.
 func (m *Model) Spikes() (sender []int, time []float64) {
-	st, id := m.sim.Spikes()
-	if m.comm.Size() > 1 {
-		st, _ = cluster.Allgather(m.comm, st)
-		id, _ = cluster.Allgather(m.comm, id)
+	st, id := m.sim.Spikes() // ordered by step, then id
+	if m.comm.Size() == 1 {
+		sender = make([]int, len(id))
+		time = make([]float64, len(id))
+		for i := range id {
+			sender[i] = int(id[i]) + 1
+			time[i] = float64(st[i]+1) * m.h
+		}
+		return sender, time
 	}
-	idx := byStepThenID(st, id)
+	st, _ = cluster.Allgather(m.comm, st)
+	id, _ = cluster.Allgather(m.comm, id)
 	sender = make([]int, len(id))
 	time = make([]float64, len(id))
-	for j, i := range idx {
+	for j, i := range byStepThenID(st, id) {
 		sender[j] = int(id[i]) + 1
 		time[j] = float64(st[i]+1) * m.h
 	}
@@ -260,6 +266,13 @@ func (m *Model) Population(id int) int {
 // Rates returns, per population, the firing rate (spikes/s) of every neuron
 // over the recorded window, silent neurons included.
 func (m *Model) Rates() [][]float64 {
+	sender, _ := m.Spikes()
+	return m.RatesFrom(sender)
+}
+
+// RatesFrom is Rates for the senders of the recorded spikes that Spikes
+// returned (which it saves gathering again).
+func (m *Model) RatesFrom(sender []int) [][]float64 {
 	t0, t1 := m.RecordedWindow()
 	out := make([][]float64, len(m.Sizes))
 	for p, n := range m.Sizes {
@@ -268,7 +281,6 @@ func (m *Model) Rates() [][]float64 {
 	if t1 <= t0 {
 		return out
 	}
-	sender, _ := m.Spikes()
 	scale := 1000 / (t1 - t0)
 	for _, id := range sender {
 		p := m.Population(id)

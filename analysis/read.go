@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -143,6 +144,9 @@ func NewSpikes(pops []string, firstID, sizes []int, sender []int, times []float6
 
 // group sorts spikes, given in parts, by neuron with a counting sort.
 func group(pops []string, first, sizes []int, ids [][]int32, times [][]float64) (*Spikes, error) {
+	if len(first) == 0 || len(first) != len(sizes) || len(pops) != len(sizes) {
+		return nil, fmt.Errorf("%d populations with %d first ids and %d sizes", len(pops), len(first), len(sizes))
+	}
 	n := 0
 	for _, s := range sizes {
 		n += s
@@ -179,14 +183,25 @@ func group(pops []string, first, sizes []int, ids [][]int32, times [][]float64) 
 	return s, nil
 }
 
-// parseSpikeFile reads a NEST ASCII spike file: header lines starting with
-// '#' and the column line "sender time_ms", then one spike per line.
+// maxNeurons bounds the neurons a population file may describe: the
+// analysis allocates per neuron, and a file claiming more is taken for
+// garbage rather than trusted with the memory.
+const maxNeurons = 100_000_000
+
+// parseSpikeFile reads a NEST ASCII spike file.
 func parseSpikeFile(path string) ([]int32, []float64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	n := bytes.Count(data, []byte{'\n'})
+	return parseSpikes(data, path)
+}
+
+// parseSpikes reads the content of a NEST ASCII spike file (named name in
+// messages): header lines starting with '#' and the column line "sender
+// time_ms", then one spike per line, a node id >= 1 and a finite time.
+func parseSpikes(data []byte, name string) ([]int32, []float64, error) {
+	n := bytes.Count(data, []byte{'\n'}) + 1
 	ids := make([]int32, 0, n)
 	times := make([]float64, 0, n)
 	line := 0
@@ -200,21 +215,21 @@ func parseSpikeFile(path string) ([]int32, []float64, error) {
 			l, data = data[:end], data[end+1:]
 		}
 		l = bytes.TrimRight(l, "\r ")
-		if len(l) == 0 || l[0] == '#' || l[0] == 's' {
+		if len(l) == 0 || l[0] == '#' || bytes.HasPrefix(l, []byte("sender")) {
 			continue
 		}
 		tab := bytes.IndexAny(l, "\t ")
-		if tab < 0 {
-			return nil, nil, fmt.Errorf("%s:%d: want 'sender time', found %q", path, line, l)
+		if tab <= 0 {
+			return nil, nil, fmt.Errorf("%s:%d: want 'sender time', found %q", name, line, l)
 		}
 		id, err := strconv.Atoi(unsafe.String(&l[0], tab))
 		rest := bytes.TrimLeft(l[tab+1:], "\t ")
-		if err != nil || len(rest) == 0 {
-			return nil, nil, fmt.Errorf("%s:%d: bad sender in %q", path, line, l)
+		if err != nil || id < 1 || id > math.MaxInt32 || len(rest) == 0 {
+			return nil, nil, fmt.Errorf("%s:%d: bad sender in %q (a node id from 1 to %d)", name, line, l, math.MaxInt32)
 		}
 		t, err := strconv.ParseFloat(unsafe.String(&rest[0], len(rest)), 64)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: bad time in %q", path, line, l)
+		if err != nil || math.IsNaN(t) || math.IsInf(t, 0) {
+			return nil, nil, fmt.Errorf("%s:%d: bad time in %q (a finite number of ms)", name, line, l)
 		}
 		ids = append(ids, int32(id))
 		times = append(times, t)
@@ -225,36 +240,63 @@ func parseSpikeFile(path string) ([]int32, []float64, error) {
 // readPopulations reads population_nodeids.dat, or else nodes.json.
 func readPopulations(dir string) (names []string, first, sizes []int, err error) {
 	if b, err := os.ReadFile(filepath.Join(dir, "population_nodeids.dat")); err == nil {
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			if len(f) == 0 {
-				continue
-			}
-			if len(f) != 2 {
-				return nil, nil, nil, fmt.Errorf("%s/population_nodeids.dat: want 'first last', found %q", dir, sc.Text())
-			}
-			a, e1 := strconv.Atoi(f[0])
-			z, e2 := strconv.Atoi(f[1])
-			if e1 != nil || e2 != nil || z < a-1 {
-				return nil, nil, nil, fmt.Errorf("%s/population_nodeids.dat: bad line %q", dir, sc.Text())
-			}
-			if len(first) > 0 && a != first[len(first)-1]+sizes[len(sizes)-1] {
-				return nil, nil, nil, fmt.Errorf("%s/population_nodeids.dat: populations are not contiguous", dir)
-			}
-			first = append(first, a)
-			sizes = append(sizes, z-a+1)
+		first, sizes, err := parseNodeIDs(b)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s/population_nodeids.dat: %w", dir, err)
 		}
-		names = nodeNames(dir, len(first))
-		return names, first, sizes, nil
+		return nodeNames(dir, len(first)), first, sizes, nil
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "nodes.json"))
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: neither population_nodeids.dat nor nodes.json", dir)
 	}
-	var nodes map[string][]int
-	if err := json.Unmarshal(b, &nodes); err != nil {
+	names, first, sizes, err = parseNodesJSON(b)
+	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s/nodes.json: %w", dir, err)
+	}
+	return names, first, sizes, nil
+}
+
+// parseNodeIDs reads population_nodeids.dat: a line "first last" (NEST
+// node ids) per population, contiguous and ascending from id 1 or more.
+func parseNodeIDs(data []byte) (first, sizes []int, err error) {
+	total := 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) != 2 {
+			return nil, nil, fmt.Errorf("want 'first last', found %q", sc.Text())
+		}
+		a, e1 := strconv.Atoi(f[0])
+		z, e2 := strconv.Atoi(f[1])
+		if e1 != nil || e2 != nil || a < 1 || z < a-1 || z-a+1 > maxNeurons-total {
+			return nil, nil, fmt.Errorf("bad line %q (ids from 1, at most %d neurons in all)", sc.Text(), maxNeurons)
+		}
+		if len(first) > 0 && a != first[len(first)-1]+sizes[len(sizes)-1] {
+			return nil, nil, fmt.Errorf("populations are not contiguous at %q", sc.Text())
+		}
+		first = append(first, a)
+		sizes = append(sizes, z-a+1)
+		total += z - a + 1
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(first) == 0 {
+		return nil, nil, errors.New("no populations")
+	}
+	return first, sizes, nil
+}
+
+// parseNodesJSON reads nodes.json: population name → its node ids (the
+// spike recorders' and voltmeters' entries aside), contiguous populations.
+func parseNodesJSON(data []byte) (names []string, first, sizes []int, err error) {
+	var nodes map[string][]int
+	if err := json.Unmarshal(data, &nodes); err != nil {
+		return nil, nil, nil, err
 	}
 	for name, ids := range nodes {
 		if strings.HasPrefix(name, "spike_recorder") || strings.HasPrefix(name, "voltmeter") || len(ids) == 0 {
@@ -263,16 +305,25 @@ func readPopulations(dir string) (names []string, first, sizes []int, err error)
 		names = append(names, name)
 	}
 	sort.Slice(names, func(a, b int) bool { return nodes[names[a]][0] < nodes[names[b]][0] })
+	total := 0
 	for _, name := range names {
 		ids := nodes[name]
-		if ids[len(ids)-1]-ids[0]+1 != len(ids) {
-			return nil, nil, nil, fmt.Errorf("%s/nodes.json: population %s is not contiguous", dir, name)
+		for i, id := range ids {
+			if id != ids[0]+i || ids[0] < 1 {
+				return nil, nil, nil, fmt.Errorf("population %s is not an ascending, contiguous range of node ids from 1 or more", name)
+			}
+		}
+		if len(first) > 0 && ids[0] != first[len(first)-1]+sizes[len(sizes)-1] {
+			return nil, nil, nil, fmt.Errorf("population %s does not follow the previous one", name)
+		}
+		if total += len(ids); total > maxNeurons {
+			return nil, nil, nil, fmt.Errorf("more than %d neurons", maxNeurons)
 		}
 		first = append(first, ids[0])
 		sizes = append(sizes, len(ids))
 	}
 	if len(names) == 0 {
-		return nil, nil, nil, errors.New(dir + "/nodes.json: no populations")
+		return nil, nil, nil, errors.New("no populations")
 	}
 	return names, first, sizes, nil
 }

@@ -67,9 +67,14 @@ func (n *Network) NumNeurons() []int {
 
 // totalFromProb is the fixed-total-number synapse count that realises
 // connection probability c between populations of sizes nSrc and nTgt.
+// It is the reference implementation's formula while 1 - 1/(nSrc·nTgt)
+// holds enough digits, and its log1p form for larger populations.
 func totalFromProb(c, nSrc, nTgt float64) float64 {
-	if c == 0 {
+	if c == 0 || nSrc < 1 || nTgt < 1 {
 		return 0
+	}
+	if pairs := nSrc * nTgt; pairs > 1e12 {
+		return math.Log1p(-c) / math.Log1p(-1/pairs)
 	}
 	return math.Log(1-c) / math.Log(1-1/(nSrc*nTgt))
 }

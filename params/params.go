@@ -401,7 +401,9 @@ func (p *Params) Validate() error {
 				n.BgRate, i, n.KExt[i], lambda, h)
 		}
 	}
-	nr := &n.Neuron
+	if err := n.Neuron.Validate(); err != nil {
+		return err
+	}
 	if err := first(
 		in("psp_exc_mean_mV", n.PSPExcMean, 0, 100, false),
 		in("psp_L4E_to_L23E_factor", n.L4EToL23EFactor, 0, 100, false),
@@ -414,14 +416,6 @@ func (p *Params) Validate() error {
 		in("poisson_delay_ms", n.PoissonDelay, 0, 1000, true),
 		in("v0_mean_original_mV", n.V0MeanOriginal, -1000, 1000, false),
 		in("v0_sd_original_mV", n.V0SDOriginal, 0, 1000, false),
-		in("neuron.E_L", nr.EL, -1000, 1000, false),
-		in("neuron.V_th", nr.VTh, -1000, 1000, false),
-		in("neuron.V_reset", nr.VReset, -1000, 1000, false),
-		in("neuron.C_m", nr.Cm, 0, 1e6, true),
-		in("neuron.tau_m", nr.TauM, 0, 1e4, true),
-		in("neuron.tau_syn_ex", nr.TauSynEx, 0, 1e4, true),
-		in("neuron.tau_syn_in", nr.TauSynIn, 0, 1e4, true),
-		in("neuron.t_ref", nr.TRef, 0, 1e4, false),
 		nonneg("th_rate_hz", st.ThRate),
 		nonneg("th_start_ms", st.ThStart),
 		nonneg("th_duration_ms", st.ThDuration),
@@ -440,11 +434,42 @@ func (p *Params) Validate() error {
 	if lambda := st.ThRate * h * 1e-3; lambda > 40 {
 		return fmt.Errorf("th_rate_hz = %v: %.3g spikes per step at resolution %v ms; at most 40 are allowed", st.ThRate, lambda, h)
 	}
-	if !(nr.VTh > nr.VReset) {
-		return fmt.Errorf("neuron.V_th = %v: must be above neuron.V_reset = %v", nr.VTh, nr.VReset)
-	}
 	if math.Round(n.PoissonDelay/h) < 1 {
 		return fmt.Errorf("poisson_delay_ms = %v: must be at least one resolution step (%v ms)", n.PoissonDelay, h)
+	}
+	return nil
+}
+
+// Validate checks the neuron's parameters (named neuron.<name>): finite,
+// E_L, V_th and V_reset in [-1000, 1000] mV with V_th > V_reset, C_m in
+// (0, 10^6] pF, the time constants in (0, 10^4] ms, t_ref in [0, 10^4] ms.
+func (n Neuron) Validate() error {
+	in := func(name string, v, lo, hi float64, loOpen bool) error {
+		if !(v >= lo && v <= hi) || (loOpen && v == lo) {
+			left := "["
+			if loOpen {
+				left = "("
+			}
+			return fmt.Errorf("neuron.%s = %v: must be in %s%v, %v]", name, v, left, lo, hi)
+		}
+		return nil
+	}
+	for _, err := range []error{
+		in("E_L", n.EL, -1000, 1000, false),
+		in("V_th", n.VTh, -1000, 1000, false),
+		in("V_reset", n.VReset, -1000, 1000, false),
+		in("C_m", n.Cm, 0, 1e6, true),
+		in("tau_m", n.TauM, 0, 1e4, true),
+		in("tau_syn_ex", n.TauSynEx, 0, 1e4, true),
+		in("tau_syn_in", n.TauSynIn, 0, 1e4, true),
+		in("t_ref", n.TRef, 0, 1e4, false),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if !(n.VTh > n.VReset) {
+		return fmt.Errorf("neuron.V_th = %v: must be above neuron.V_reset = %v", n.VTh, n.VReset)
 	}
 	return nil
 }

@@ -79,18 +79,19 @@ type Spikes struct {
 	Time   []float64
 }
 
-// Load reads the network in dir. The weights are kept in float64.
-func Load(dir string) (*engine.Network, *Info, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "network.json"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("replay: %w", err)
-	}
+// parseInfo reads network.json and checks what the loader relies on: the
+// resolution, the neuron's parameters, the populations' and the external
+// sources' node ids, and the current generators' times.
+func parseInfo(raw []byte) (Info, params.Neuron, error) {
 	var info Info
 	if err := json.Unmarshal(raw, &info); err != nil {
-		return nil, nil, fmt.Errorf("replay: %s: %w", filepath.Join(dir, "network.json"), err)
+		return info, params.Neuron{}, err
 	}
-	if !(info.Resolution > 0) {
-		return nil, nil, fmt.Errorf("replay: network.json: resolution_ms = %v must be > 0", info.Resolution)
+	if !(info.Resolution > 0 && info.Resolution <= 10) {
+		return info, params.Neuron{}, fmt.Errorf("resolution_ms = %v: must be in (0, 10]", info.Resolution)
+	}
+	if !(info.TSim >= 0 && info.TSim < 1e9) {
+		return info, params.Neuron{}, fmt.Errorf("t_sim_ms = %v: must be in [0, 1e9)", info.TSim)
 	}
 	nr := params.Neuron{EL: info.Neuron.EL, VTh: info.Neuron.VTh, VReset: info.Neuron.VReset,
 		Cm: info.Neuron.Cm, TauM: info.Neuron.TauM, TRef: info.Neuron.TRef}
@@ -100,7 +101,33 @@ func Load(dir string) (*engine.Network, *Info, error) {
 	case info.Neuron.TauSyn != nil:
 		nr.TauSynEx, nr.TauSynIn = *info.Neuron.TauSyn, *info.Neuron.TauSyn
 	default:
-		return nil, nil, fmt.Errorf("replay: network.json: neuron has no tau_syn")
+		return info, nr, fmt.Errorf("neuron has no tau_syn")
+	}
+	if err := nr.Validate(); err != nil {
+		return info, nr, err
+	}
+	if e := info.External; e != nil && (e.NodeIDs[0] < 1 || e.NodeIDs[1] < e.NodeIDs[0] || e.NodeIDs[1]-e.NodeIDs[0] >= 1<<24) {
+		return info, nr, fmt.Errorf("external_sources node_ids %v: must be an ascending range of at most 2^24 ids from 1", e.NodeIDs)
+	}
+	for i, g := range info.CurrentGenerators {
+		for _, v := range append([]float64{g.Amplitude, g.Origin, g.Start, g.Stop}, append(g.Delay, g.Weight...)...) {
+			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e9 {
+				return info, nr, fmt.Errorf("current generator %d: %v is not a sensible number", i, v)
+			}
+		}
+	}
+	return info, nr, nil
+}
+
+// Load reads the network in dir. The weights are kept in float64.
+func Load(dir string) (*engine.Network, *Info, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "network.json"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("replay: %w", err)
+	}
+	info, nr, err := parseInfo(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("replay: %s: %w", filepath.Join(dir, "network.json"), err)
 	}
 	path := func(name string) string { return filepath.Join(dir, name) }
 	v0, err := npy.ReadFloat64(path("neuron_V0_mV.npy"))

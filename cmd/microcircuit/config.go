@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/spf13/cobra"
 )
 
@@ -23,7 +21,7 @@ as YAML. Saved to a file, it is accepted back by --config and gives the same run
 			if err != nil {
 				return err
 			}
-			_, err = os.Stdout.Write(out)
+			_, err = cmd.OutOrStdout().Write(out)
 			return err
 		},
 	}

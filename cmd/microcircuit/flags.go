@@ -122,8 +122,17 @@ func (f *paramFlags) resolveFrom(cmd *cobra.Command, p params.Params) (params.Pa
 	if err := p.Validate(); err != nil {
 		return p, flagName(err)
 	}
+	if beforeWork != nil {
+		return p, beforeWork(&p)
+	}
 	return p, nil
 }
+
+// beforeWork, if not nil, is called with the resolved and validated
+// parameters before a command builds, simulates or writes anything; its
+// error ends the command. The tests that fuzz the command line use it to
+// stop there.
+var beforeWork func(p *params.Params) error
 
 // flagOf maps parameter names to the flags that set them.
 var flagOf = map[string]string{

@@ -104,11 +104,11 @@ func TestConfigRoundTripGivesSameRun(t *testing.T) {
 	flags := []string{"--scale", "0.02", "--t-presim", "100", "--t-sim", "200", "--bg", "poisson", "--seed", "9", "--thalamic"}
 	// Print the configuration to a file.
 	cfg := filepath.Join(tmp, "run.yaml")
-	stdout := os.Stdout
 	f, _ := os.Create(cfg)
-	os.Stdout = f
-	err := execute(append([]string{"config"}, flags...)...)
-	os.Stdout = stdout
+	root := newRoot()
+	root.SetArgs(append([]string{"config"}, flags...))
+	root.SetOut(f)
+	err := root.Execute()
 	f.Close()
 	if err != nil {
 		t.Fatal(err)

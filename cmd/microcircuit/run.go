@@ -231,7 +231,7 @@ func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, n
 	sender, times := m.Spikes()
 	pops := results.Populations{Names: nw.Populations, FirstID: m.FirstID, Sizes: m.Sizes}
 	t0, t1 := m.RecordedWindow()
-	rates := m.Rates()
+	rates := m.RatesFrom(sender)
 	var vs []int
 	var vt, vv []float64
 	if p.RecordVoltage() {
