@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -545,5 +546,21 @@ func TestReplayLongerThanNEST(t *testing.T) {
 	net := testref.Dir(t, filepath.Join("exact", "net_s0.05_seed11"))
 	if err := execute("replay", net, "--t-sim", "700", "--data-path", filepath.Join(t.TempDir(), "r")); err != nil {
 		t.Fatalf("replay of 700 ms (NEST recorded 500): %v", err)
+	}
+}
+
+// TestThreadsDefaultIsGOMAXPROCS: without --threads a process uses the
+// cores it may use (GOMAXPROCS, as a CPU-limited container sets it), not
+// the machine's CPUs.
+func TestThreadsDefaultIsGOMAXPROCS(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var got int
+	beforeWork = func(p *params.Params) error { got = p.Simulation.Threads; return errStop }
+	defer func() { beforeWork = nil }()
+	if err := execute("run", "--data-path", t.TempDir()); err != errStop {
+		t.Fatal(err)
+	}
+	if got != 1 {
+		t.Fatalf("%d threads with GOMAXPROCS 1", got)
 	}
 }
