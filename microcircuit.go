@@ -56,6 +56,9 @@ type Model struct {
 	h        float64
 	recFrom  int64 // first step recorded
 	recSteps int64 // steps recorded so far
+	checksum uint64
+
+	stream stream // recorded data streamed to a sink
 }
 
 // Build realises the network for p in this process and prepares it for
@@ -77,9 +80,10 @@ func BuildOn(ctx context.Context, p *params.Params, comm *cluster.Comm) (*Model,
 		return nil, fmt.Errorf("building network: %w", err)
 	}
 	m := &Model{Params: *p, h: p.Simulation.Resolution, comm: comm}
-	syn, _ := cluster.Allgather(comm, []int64{net.NumSynapses()})
-	for _, k := range syn {
-		m.Synapses += k
+	syn, _ := cluster.Allgather(comm, []int64{net.NumSynapses(), int64(net.Checksum(max(p.Simulation.Threads, 1)))})
+	for r := 0; r < len(syn); r += 2 {
+		m.Synapses += syn[r]
+		m.checksum += uint64(syn[r+1])
 	}
 	for k := range net.PopNames {
 		m.Sizes = append(m.Sizes, net.PopStart[k+1]-net.PopStart[k])
@@ -164,17 +168,37 @@ func (m *Model) Simulate(ctx context.Context, t float64, record bool, progress f
 	if record && m.recFrom+m.recSteps != m.sim.Step() {
 		m.sim.ClearSpikes()
 		m.recFrom, m.recSteps = m.sim.Step(), 0
-	}
-	var cb func(int64)
-	if progress != nil {
-		cb = func(done int64) { progress(float64(done) * m.h) }
+		m.stream.reset(m.Neurons())
 	}
 	start := m.sim.Step()
-	err := m.sim.Run(ctx, steps, record, cb)
-	if record {
-		m.recSteps += m.sim.Step() - start
+	end := start + steps
+	for m.sim.Step() < end {
+		// With a sink, record in blocks that end at multiples of the
+		// block length and hand each to the sink.
+		n := end - m.sim.Step()
+		if record && m.stream.sink != nil {
+			n = min(n, (m.sim.Step()/m.stream.block+1)*m.stream.block-m.sim.Step())
+		}
+		var cb func(int64)
+		if progress != nil {
+			before := m.sim.Step() - start
+			cb = func(done int64) { progress(float64(before+done) * m.h) }
+		}
+		at := m.sim.Step()
+		err := m.sim.Run(ctx, n, record, cb)
+		if record {
+			m.recSteps += m.sim.Step() - at
+			if m.stream.sink != nil {
+				if ferr := m.flush(); ferr != nil {
+					return ferr
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return err
+	return nil
 }
 
 // Voltages returns the recorded membrane potentials ordered by time, then
@@ -264,7 +288,8 @@ func (m *Model) Population(id int) int {
 }
 
 // Rates returns, per population, the firing rate (spikes/s) of every neuron
-// over the recorded window, silent neurons included.
+// over the recorded window, silent neurons included (and the spikes handed
+// to a sink counted).
 func (m *Model) Rates() [][]float64 {
 	sender, _ := m.Spikes()
 	return m.RatesFrom(sender)
@@ -281,10 +306,17 @@ func (m *Model) RatesFrom(sender []int) [][]float64 {
 	if t1 <= t0 {
 		return out
 	}
-	scale := 1000 / (t1 - t0)
+	counts := make([]int64, m.Neurons())
+	for i, c := range m.stream.counts { // spikes handed to a sink
+		counts[i] = int64(c)
+	}
 	for _, id := range sender {
-		p := m.Population(id)
-		out[p][id-m.FirstID[p]] += scale
+		counts[id-1]++
+	}
+	for p := range out {
+		for j := range out[p] {
+			out[p][j] = float64(counts[m.FirstID[p]-1+j]) * 1000 / (t1 - t0)
+		}
 	}
 	return out
 }

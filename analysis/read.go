@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/pd14/microcircuit/internal/npy"
 )
 
 // DefaultPopulations are the PD14 population names, used when a data
@@ -90,14 +92,23 @@ func ReadDir(dir string) (*Spikes, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", dir, err)
 	}
-	var files []string
+	var files, npys []string
 	for _, e := range entries {
 		if recorderFile.MatchString(e.Name()) {
 			files = append(files, filepath.Join(dir, e.Name()))
 		}
+		if m := npyRecorderFile.FindStringSubmatch(e.Name()); m != nil {
+			npys = append(npys, filepath.Join(dir, m[1]))
+		}
+	}
+	if len(files) > 0 && len(npys) > 0 {
+		return nil, fmt.Errorf("%s: holds spike files of both formats, spike_recorder-*.dat and spike_recorder-*.npy", dir)
+	}
+	if len(npys) > 0 {
+		return readNPY(pops, first, sizes, npys)
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: no spike_recorder-*.dat files", dir)
+		return nil, fmt.Errorf("%s: no spike_recorder-*.dat or spike_recorder-*.senders.npy files", dir)
 	}
 	// Parse the files in parallel.
 	type part struct {
@@ -131,6 +142,76 @@ func ReadDir(dir string) (*Spikes, error) {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	return sp, nil
+}
+
+// npyRecorderFile matches the senders array of a spike recorder written as
+// .npy (its stem is submatch 1; the times are stem.times_ms.npy).
+var (
+	npyRecorderFile = regexp.MustCompile(`^(spike_recorder-\d+-\d+)\.senders\.npy$`)
+	npyTimesFile    = regexp.MustCompile(`^spike_recorder-\d+-\d+\.time_ms\.npy$`)
+)
+
+// readNPY reads spike recorders written as .npy arrays (stem.senders.npy,
+// stem.time_ms.npy) in two passes, so that only one recorder's arrays are
+// in memory besides the result: the senders to count each neuron's
+// spikes, then both arrays to place the times.
+func readNPY(pops []string, first, sizes []int, stems []string) (*Spikes, error) {
+	n := 0
+	for _, sz := range sizes {
+		n += sz
+	}
+	lo := first[0]
+	s := &Spikes{Pops: pops, FirstID: first, Sizes: sizes, Start: make([]int, n+1)}
+	for _, stem := range stems {
+		ids, err := npy.ReadUint32(stem + ".senders.npy")
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			i := int(id) - lo
+			if i < 0 || i >= n {
+				return nil, fmt.Errorf("%s.senders.npy: spike of node %d outside the populations %d..%d", stem, id, lo, lo+n-1)
+			}
+			s.Start[i+1]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		s.Start[i] += s.Start[i-1]
+	}
+	s.Times = make([]float64, s.Start[n])
+	pos := append([]int(nil), s.Start[:n]...)
+	for _, stem := range stems {
+		ids, err := npy.ReadUint32(stem + ".senders.npy")
+		if err != nil {
+			return nil, err
+		}
+		times, err := npy.ReadFloat64(stem + ".time_ms.npy")
+		if err != nil {
+			return nil, err
+		}
+		if len(times) != len(ids) {
+			return nil, fmt.Errorf("%s: %d senders but %d times", stem, len(ids), len(times))
+		}
+		for j, id := range ids {
+			i := int(id) - lo
+			if i < 0 || i >= n || pos[i] >= s.Start[i+1] {
+				return nil, fmt.Errorf("%s: its senders changed while being read", stem)
+			}
+			t := times[j]
+			if math.IsNaN(t) || math.IsInf(t, 0) {
+				return nil, fmt.Errorf("%s.time_ms.npy: element %d = %v is not a time", stem, j, t)
+			}
+			s.Times[pos[i]] = t
+			pos[i]++
+		}
+	}
+	for i := 0; i < n; i++ {
+		tr := s.Times[s.Start[i]:s.Start[i+1]]
+		if !sort.Float64sAreSorted(tr) {
+			sort.Float64s(tr)
+		}
+	}
+	return s, nil
 }
 
 // NewSpikes groups spikes (sender node ids and times) by neuron.

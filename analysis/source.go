@@ -41,7 +41,7 @@ func SourceOf(dir string, o Options) (Source, error) {
 }
 
 // SpikeDigest returns the SHA-256 digest of the names and contents of the
-// spike_recorder-*.dat files of dir, in name order.
+// spike recorder files of dir (ASCII or .npy), in name order.
 func SpikeDigest(dir string) (string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -49,12 +49,12 @@ func SpikeDigest(dir string) (string, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if recorderFile.MatchString(e.Name()) {
+		if recorderFile.MatchString(e.Name()) || npyRecorderFile.MatchString(e.Name()) || npyTimesFile.MatchString(e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
 	if len(names) == 0 {
-		return "", fmt.Errorf("%s: no spike_recorder-*.dat files", dir)
+		return "", fmt.Errorf("%s: no spike_recorder-*.dat or spike_recorder-*.senders.npy files", dir)
 	}
 	slices.Sort(names)
 	h := sha256.New()

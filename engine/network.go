@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/pd14/microcircuit/params"
 )
@@ -270,4 +271,56 @@ func (n *Network) Part(rank, ranks int) (*Network, error) {
 		p.Weight64 = []float64{}
 	}
 	return &p, nil
+}
+
+// Checksum returns a digest of the network's neurons (initial potential
+// and current) and synapses (source, target, weight, delay) that does not
+// depend on how they are stored or split among ranks: a sum of
+// per-element hashes, so the checksums of the parts of a network add up
+// (mod 2^64) to the whole's. It uses up to threads goroutines.
+func (n *Network) Checksum(threads int) uint64 {
+	var sum uint64
+	for i := range n.V0 {
+		g := uint64(n.Global(i))
+		sum += mix64(g ^ mix64(math.Float64bits(n.V0[i])) ^ mix64(math.Float64bits(n.Ie[i])+0x51))
+	}
+	threads = max(threads, 1)
+	sums := make([]uint64, threads)
+	var wg sync.WaitGroup
+	for c := 0; c < threads; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			var s uint64
+			for src := c * n.NumSources / threads; src < (c+1)*n.NumSources/threads; src++ {
+				for k := n.SrcStart[src]; k < n.SrcStart[src+1]; k++ {
+					t, d := n.Unpack(n.Syn[k])
+					var w uint64
+					switch {
+					case n.Weight16 != nil:
+						w = uint64(n.Weight16[k])
+					case n.Weight32 != nil:
+						w = uint64(math.Float32bits(n.Weight32[k]))
+					default:
+						w = math.Float64bits(n.Weight64[k])
+					}
+					pair := uint64(src)<<32 | uint64(n.Global(int(t)))
+					s += mix64(mix64(pair) ^ (w<<16 | uint64(d)))
+				}
+			}
+			sums[c] = s
+		}(c)
+	}
+	wg.Wait()
+	for _, s := range sums {
+		sum += s
+	}
+	return sum
+}
+
+// mix64 is the SplitMix64 finaliser.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }

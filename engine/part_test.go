@@ -189,3 +189,105 @@ func TestPartNeedsExchanger(t *testing.T) {
 		t.Fatal("a part without an exchanger was accepted")
 	}
 }
+
+// TestStateContinuesExactly stops a run at an arbitrary step, takes its
+// state, and continues it in a new Sim of another worker count (and from
+// the merged states of three ranks): the spikes and the final state must
+// be those of the uninterrupted run.
+func TestStateContinuesExactly(t *testing.T) {
+	const steps, cut = 2000, 1237
+	for _, double := range []bool{false, true} {
+		mk := func() *Network { return richNet(double) }
+		whole, err := New(mk(), Options{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := whole.Run(context.Background(), steps, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		want := spikesOf(whole)
+		wantState := newState(whole.n)
+		wantState.take(whole)
+
+		// Stop at the cut and take the state: from one Sim, and from
+		// three ranks merged.
+		first, err := New(mk(), Options{Workers: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Run(context.Background(), cut, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		fromOne := first.State()
+		before := spikesOf(first)
+		parts := make([]*State, 3)
+		var wg sync.WaitGroup
+		comms := cluster.InProcess(3)
+		net := mk()
+		for r := range parts {
+			part, err := net.Part(r, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wg.Add(1)
+			go func(r int) {
+				defer wg.Done()
+				sim, err := New(part, Options{Workers: 1, Exchanger: comms[r], Oversubscribed: true})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if err := sim.Run(context.Background(), cut, false, nil); err != nil {
+					t.Error(err)
+				}
+				parts[r] = sim.State()
+			}(r)
+		}
+		wg.Wait()
+		fromRanks, err := MergeState(parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, st := range map[string]*State{"one Sim": fromOne, "three ranks": fromRanks} {
+			sim, err := New(mk(), Options{Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sim.SetState(st); err != nil {
+				t.Fatal(err)
+			}
+			if err := sim.Run(context.Background(), steps-cut, true, nil); err != nil {
+				t.Fatal(err)
+			}
+			got := append(slices.Clone(before), spikesOf(sim)...)
+			gotState := newState(sim.n)
+			gotState.take(sim)
+			if !slices.Equal(got, want) || !reflect.DeepEqual(gotState, wantState) {
+				t.Errorf("double %v, state from %s: %d spikes (want %d), same state %v", double, name,
+					len(got), len(want), reflect.DeepEqual(gotState, wantState))
+			}
+		}
+	}
+}
+
+// TestChecksum: the parts' checksums add up to the whole's; another weight
+// changes it.
+func TestChecksum(t *testing.T) {
+	whole := richNet(false)
+	want := whole.Checksum(3)
+	var sum uint64
+	for r := 0; r < 3; r++ {
+		p, err := whole.Part(r, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += p.Checksum(2)
+	}
+	if sum != want {
+		t.Fatalf("parts sum to %x, the whole is %x", sum, want)
+	}
+	whole.Weight16[12345] ^= 1
+	if whole.Checksum(1) == want {
+		t.Fatal("a changed weight leaves the checksum as it was")
+	}
+}

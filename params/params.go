@@ -41,8 +41,11 @@ type Simulation struct {
 	Seed uint64 `yaml:"seed" json:"rng_seed"`
 	// Threads is the number of worker goroutines (0 = all cores).
 	Threads int `yaml:"threads" json:"local_num_threads"`
-	// Record lists what is recorded: "spikes" or nothing.
+	// Record lists what is recorded: "spikes", "voltage", or nothing.
 	Record []string `yaml:"record,flow" json:"rec_dev"`
+	// Format is the format of the recorded data: "ascii" (NEST's ASCII
+	// files) or "npy" (NumPy arrays).
+	Format string `yaml:"format" json:"rec_format"`
 	// VInterval is the sampling interval of membrane potentials in ms.
 	VInterval float64 `yaml:"v_interval_ms" json:"rec_V_int"`
 	// VNeurons is the number of neurons per population whose membrane
@@ -114,6 +117,7 @@ func Default() Params {
 			Seed:       55,
 			Threads:    0,
 			Record:     []string{"spikes"},
+			Format:     "ascii",
 			VInterval:  1,
 			VNeurons:   10,
 			DataPath:   "data",
@@ -239,6 +243,7 @@ func (c NeuronCount) Of(n int) int {
 //	t_sim_ms                                 > 0, a multiple of resolution_ms
 //	resolution_ms                            (0, 10]
 //	v_interval_ms                            a positive multiple of resolution_ms
+//	format                                   ascii or npy
 //	threads                                  0 (all cores) .. 4096
 //	full_num_neurons                         1 .. 10^8
 //	full_mean_rates                          [0, 1000] spikes/s
@@ -317,6 +322,9 @@ func (p *Params) Validate() error {
 	}
 	if !(s.VInterval > 0) || !onGrid(s.VInterval, s.Resolution) {
 		return fmt.Errorf("v_interval_ms = %v: must be a positive multiple of resolution_ms = %v", s.VInterval, s.Resolution)
+	}
+	if s.Format != "ascii" && s.Format != "npy" {
+		return fmt.Errorf("format = %q: allowed values are ascii, npy", s.Format)
 	}
 	if s.VNeurons < All {
 		return fmt.Errorf("v_neurons = %d: allowed are a number >= 0 or all", s.VNeurons)

@@ -94,7 +94,7 @@ type Dir struct {
 	overwrite bool
 	// CreateFile creates a file for writing; Create uses it. Tests
 	// replace it to inject write failures (a full disk).
-	CreateFile func(path string) (io.WriteCloser, error)
+	CreateFile func(path string) (File, error)
 	rename     func(from, to string) error // os.Rename; tests make it fail
 }
 
@@ -123,9 +123,50 @@ func Prepare(dir string, overwrite bool) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data-path %s: cannot write: %w", dir, unwrapPath(err))
 	}
-	return &Dir{final: dir, stage: stage, overwrite: overwrite, rename: os.Rename,
-		CreateFile: func(path string) (io.WriteCloser, error) { return os.Create(path) }}, nil
+	return newDir(dir, stage, overwrite), nil
 }
+
+func newDir(dir, stage string, overwrite bool) *Dir {
+	return &Dir{final: dir, stage: stage, overwrite: overwrite, rename: os.Rename,
+		CreateFile: func(path string) (File, error) { return os.Create(path) }}
+}
+
+// RunStage is the staging directory of a run that can be resumed: a fixed
+// name, so that an interrupted run finds it again.
+const RunStage = ".run"
+
+// PrepareResumable is Prepare with the staging directory RunStage, which
+// must not exist yet (it would hold an interrupted run to resume).
+func PrepareResumable(dir string, overwrite bool) (*Dir, error) {
+	if _, err := os.Stat(filepath.Join(dir, RunStage)); err == nil {
+		return nil, fmt.Errorf("data-path %s: %s holds an interrupted run; continue it with --resume %s, or remove %s",
+			dir, RunStage, dir, filepath.Join(dir, RunStage))
+	}
+	d, err := Prepare(dir, overwrite)
+	if err != nil {
+		return nil, err
+	}
+	stage := filepath.Join(dir, RunStage)
+	if err := os.Rename(d.stage, stage); err != nil {
+		d.Abort()
+		return nil, fmt.Errorf("data-path %s: %w", dir, unwrapPath(err))
+	}
+	d.stage = stage
+	return d, nil
+}
+
+// Reopen returns the Dir of the interrupted run whose staging directory
+// RunStage is in dir; overwrite is the interrupted run's.
+func Reopen(dir string, overwrite bool) (*Dir, error) {
+	stage := filepath.Join(dir, RunStage)
+	if fi, err := os.Stat(stage); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("data-path %s: no interrupted run to resume (no %s)", dir, stage)
+	}
+	return newDir(dir, stage, overwrite), nil
+}
+
+// Stage returns the staging directory.
+func (d *Dir) Stage() string { return d.stage }
 
 func unwrapPath(err error) error {
 	var pe *os.PathError
@@ -142,8 +183,14 @@ func (d *Dir) Path() string { return d.final }
 func (d *Dir) File(name string) string { return filepath.Join(d.stage, name) }
 
 // Create creates the staged file name for writing.
-func (d *Dir) Create(name string) (io.WriteCloser, error) {
+func (d *Dir) Create(name string) (File, error) {
 	return d.CreateFile(d.File(name))
+}
+
+// Reopen opens the staged file name to write after its first size bytes,
+// cutting off the rest.
+func (d *Dir) Reopen(name string, size int64) (File, error) {
+	return openForAppend(d.File(name), size)
 }
 
 // WriteFile writes data to the staged file name.
@@ -248,7 +295,7 @@ func (d *Dir) Commit(version string) error {
 
 // Abort removes the staging directory and everything in it.
 func (d *Dir) Abort() {
-	if d != nil && strings.Contains(filepath.Base(d.stage), ".staging-") {
+	if d != nil && (strings.Contains(filepath.Base(d.stage), ".staging-") || filepath.Base(d.stage) == RunStage) {
 		os.RemoveAll(d.stage)
 	}
 }

@@ -53,70 +53,26 @@ func (p Populations) Of(id int) int {
 // WriteSpikes writes one NEST ASCII spike file per population,
 // spike_recorder-<recorder id>-0.dat, from spikes sorted by time.
 func WriteSpikes(d *Dir, pops Populations, sender []int, time []float64, version string) error {
-	return writeDevices(d, pops, version, "sender\ttime_ms", sender,
-		func(k int) string { return fmt.Sprintf("spike_recorder-%d-0.dat", pops.RecorderID(k)) },
-		func(line []byte, i int) []byte { return strconv.AppendFloat(line, time[i], 'f', 3, 64) })
+	return writeAll(d, pops, SpikeRecorders(pops), version, sender, time)
 }
 
 // WriteVoltages writes one NEST ASCII voltmeter file per population,
 // voltmeter-<id>-0.dat with columns sender, time_ms, V_m, from samples
 // sorted by time.
 func WriteVoltages(d *Dir, pops Populations, spikeRecorders bool, sender []int, time, v []float64, version string) error {
-	return writeDevices(d, pops, version, "sender\ttime_ms\tV_m", sender,
-		func(k int) string { return fmt.Sprintf("voltmeter-%d-0.dat", pops.VoltmeterID(k, spikeRecorders)) },
-		func(line []byte, i int) []byte {
-			line = strconv.AppendFloat(line, time[i], 'f', 3, 64)
-			line = append(line, '\t')
-			return strconv.AppendFloat(line, v[i], 'f', 6, 64)
-		})
+	return writeAll(d, pops, Voltmeters(pops, spikeRecorders), version, sender, time, v)
 }
 
-// writeDevices writes one file per population, named by name, in NEST's
-// ASCII layout: two header lines, the column line cols, then for every
-// record i the sender, a tab and what values appends.
-func writeDevices(d *Dir, pops Populations, version, cols string, sender []int,
-	name func(k int) string, values func(line []byte, i int) []byte) error {
-	files := make([]io.WriteCloser, len(pops.Sizes))
-	bufs := make([]*bufio.Writer, len(pops.Sizes))
-	defer func() {
-		for _, f := range files {
-			if f != nil {
-				f.Close()
-			}
-		}
-	}()
-	for k := range pops.Sizes {
-		f, err := d.Create(name(k))
-		if err != nil {
-			return err
-		}
-		files[k] = f
-		bufs[k] = bufio.NewWriterSize(f, 1<<16)
-		fmt.Fprintf(bufs[k], "# NEST version: microcircuit %s\n# RecordingBackendASCII version: 2\n%s\n", version, cols)
+func writeAll(d *Dir, pops Populations, dv Device, version string, sender []int, cols ...[]float64) error {
+	w, err := NewDeviceWriter(d, pops, dv, ASCII, version)
+	if err != nil {
+		return err
 	}
-	line := make([]byte, 0, 48)
-	for i, id := range sender {
-		k := pops.Of(id)
-		if k < 0 {
-			return fmt.Errorf("record of node %d outside every population", id)
-		}
-		line = strconv.AppendInt(line[:0], int64(id), 10)
-		line = append(line, '\t')
-		line = values(line, i)
-		line = append(line, '\n')
-		bufs[k].Write(line)
+	if err := w.Append(sender, cols...); err != nil {
+		w.Close()
+		return err
 	}
-	for k, b := range bufs {
-		if err := b.Flush(); err != nil {
-			return fmt.Errorf("writing %s: %w", name(k), err)
-		}
-		err := files[k].Close()
-		files[k] = nil
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", name(k), err)
-		}
-	}
-	return nil
+	return w.Close()
 }
 
 // WriteNodes writes population_nodeids.dat and nodes.json, listing the

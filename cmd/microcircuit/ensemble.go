@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,13 +11,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pd14/microcircuit"
 	"github.com/pd14/microcircuit/analysis"
 	"github.com/pd14/microcircuit/cluster"
 	"github.com/pd14/microcircuit/params"
 	"github.com/pd14/microcircuit/plots"
+	"github.com/pd14/microcircuit/results"
 )
 
 func ensembleCmd() *cobra.Command {
@@ -25,6 +29,7 @@ func ensembleCmd() *cobra.Command {
 	var seedList string
 	var ccNeurons int
 	var noPlots, overwrite bool
+	var checkpointEvery time.Duration
 	cmd := &cobra.Command{
 		Use:   "ensemble",
 		Short: "Run the model for several seeds and compare them (KS distances between seeds)",
@@ -66,7 +71,7 @@ resumed with the same command. The directory can serve as --reference of
 			}
 			ctx, stop := signalContext()
 			defer stop()
-			return ensemble(ctx, &p, world, seeds, ccNeurons, noPlots, overwrite)
+			return ensemble(ctx, &p, world, seeds, ccNeurons, noPlots, overwrite, checkpointEvery)
 		},
 	}
 	addParamFlags(cmd, &f)
@@ -75,6 +80,7 @@ resumed with the same command. The directory can serve as --reference of
 	cmd.Flags().IntVar(&ccNeurons, "cc-neurons", 50, "neurons per population for pairwise correlations")
 	cmd.Flags().BoolVar(&noPlots, "no-plots", false, "draw no figures")
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "run again the seeds whose directories hold runs of other parameters")
+	cmd.Flags().DurationVar(&checkpointEvery, "checkpoint-every", 0, "write a checkpoint of the running seed every so much wall time; running the ensemble again continues it")
 	cmd.Flags().Lookup("data-path").DefValue = "ensemble"
 	return cmd
 }
@@ -83,7 +89,8 @@ resumed with the same command. The directory can serve as --reference of
 // mod R, each with all of its rank's threads), analyses each run on its
 // rank, and on rank 0 computes and draws the distances between seeds.
 // Collective; every rank returns the same error.
-func ensemble(ctx context.Context, p *params.Params, comm *cluster.Comm, seeds []uint64, ccNeurons int, noPlots, overwrite bool) error {
+func ensemble(ctx context.Context, p *params.Params, comm *cluster.Comm, seeds []uint64, ccNeurons int, noPlots, overwrite bool,
+	checkpointEvery time.Duration) error {
 	root := p.Simulation.DataPath
 	out := io.Writer(os.Stdout)
 	if comm.Rank() != 0 {
@@ -126,12 +133,21 @@ func ensemble(ctx context.Context, p *params.Params, comm *cluster.Comm, seeds [
 		if complete {
 			fmt.Fprintln(w, "complete already: not run again")
 		} else {
-			// A directory left by an interrupted run is ours to replace.
+			// A seed interrupted after a checkpoint is continued, if it is
+			// of these parameters; a directory left by another interrupted
+			// run is ours to replace.
+			o := runOptions{overwrite: true, noPlots: noPlots, checkpointEvery: checkpointEvery}
+			if o.resume, err = resumable(dirs[i], &q, overwrite); err != nil {
+				break
+			}
+			if o.resume {
+				fmt.Fprintln(w, "interrupted earlier: continuing from its checkpoint")
+			}
 			errw := io.Writer(os.Stderr)
 			if comm.Rank() != 0 {
 				errw = io.Discard
 			}
-			if err = run(ctx, &q, cluster.Self(), true, noPlots, w, errw); err != nil {
+			if err = run(ctx, &q, cluster.Self(), o, w, errw); err != nil {
 				break
 			}
 		}
@@ -250,6 +266,9 @@ func paramsDiffer(dir string, p *params.Params) (string, error) {
 			return "", fmt.Errorf("%s: %w", filepath.Join(dir, name), err)
 		}
 	}
+	if stored.Simulation.Format == "" {
+		stored.Simulation.Format = "ascii" // written before the format existed
+	}
 	asked := *p
 	for _, q := range []*params.Params{&stored, &asked} {
 		q.Simulation.Seed, q.Simulation.DataPath, q.Simulation.Threads = 0, "", 0
@@ -270,6 +289,40 @@ func paramsDiffer(dir string, p *params.Params) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// resumable reports whether dir holds an interrupted run of p's parameters
+// to continue. An interrupted run of other parameters is an error, or,
+// with overwrite, removed.
+func resumable(dir string, p *params.Params, overwrite bool) (bool, error) {
+	if _, err := os.Stat(filepath.Join(dir, results.RunStage, checkpointFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, results.RunStage)); err == nil {
+			// Interrupted before its first checkpoint: nothing to keep.
+			return false, os.RemoveAll(filepath.Join(dir, results.RunStage))
+		}
+		return false, nil
+	}
+	rs, err := readRunState(dir)
+	if err != nil {
+		return false, err
+	}
+	stored, err := microcircuit.CheckpointParams(rs.Model)
+	if err != nil {
+		return false, err
+	}
+	a, b := stored, *p
+	for _, q := range []*params.Params{&a, &b} {
+		q.Simulation.Seed, q.Simulation.DataPath, q.Simulation.Threads = 0, "", 0
+	}
+	ya, _ := a.YAML()
+	yb, _ := b.YAML()
+	if !bytes.Equal(ya, yb) || stored.Simulation.Seed != p.Simulation.Seed {
+		if !overwrite {
+			return false, fmt.Errorf("%s holds an interrupted run of other parameters; use --overwrite to start it anew or choose another --data-path", dir)
+		}
+		return false, os.RemoveAll(filepath.Join(dir, results.RunStage))
+	}
+	return true, nil
 }
 
 // runComplete reports whether dir holds the results of a run that ended.

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +23,7 @@ type diskFile struct {
 	disk *fullDisk
 }
 
-func (d *fullDisk) create(path string) (io.WriteCloser, error) {
+func (d *fullDisk) create(path string) (results.File, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
@@ -40,6 +39,15 @@ func (f *diskFile) Write(p []byte) (int, error) {
 	}
 	f.disk.budget -= int64(len(p))
 	return f.f.Write(p)
+}
+
+func (f *diskFile) WriteAt(p []byte, off int64) (int, error) {
+	if int64(len(p)) > f.disk.budget {
+		f.disk.budget = 0
+		return 0, &os.PathError{Op: "write", Path: f.f.Name(), Err: syscall.ENOSPC}
+	}
+	f.disk.budget -= int64(len(p))
+	return f.f.WriteAt(p, off)
 }
 
 func (f *diskFile) Close() error { return f.f.Close() }

@@ -30,6 +30,7 @@ type paramFlags struct {
 	dcTransient bool
 	v0          string
 	record      string
+	format      string
 	vInterval   float64
 	vNeurons    string
 	dataPath    string
@@ -52,6 +53,7 @@ func addParamFlags(cmd *cobra.Command, f *paramFlags) {
 	fl.BoolVar(&f.dcTransient, "dc-transient", false, "add the DC transient input")
 	fl.StringVar(&f.v0, "v0", d.Network.V0Type, "initial membrane potentials: optimized or original")
 	fl.StringVar(&f.record, "record", "spikes", "what to record: spikes, voltage, both as spikes,voltage, or none")
+	fl.StringVar(&f.format, "format", d.Simulation.Format, "format of the recorded data: ascii (NEST's files) or npy (NumPy arrays)")
 	fl.Float64Var(&f.vInterval, "v-interval", d.Simulation.VInterval, "membrane potential sampling interval in ms")
 	fl.StringVar(&f.vNeurons, "v-neurons", "10", "neurons per population whose membrane potential is recorded, or all")
 	fl.StringVar(&f.dataPath, "data-path", d.Simulation.DataPath, "directory for the results")
@@ -92,6 +94,7 @@ func (f *paramFlags) resolveFrom(cmd *cobra.Command, p params.Params) (params.Pa
 	set("dc-transient", func() { p.Stimulus.DCTransient = f.dcTransient })
 	set("v0", func() { p.Network.V0Type = f.v0 })
 	set("data-path", func() { p.Simulation.DataPath = f.dataPath })
+	set("format", func() { p.Simulation.Format = f.format })
 	if ch("record") {
 		p.Simulation.Record = []string{}
 		for _, r := range strings.Split(f.record, ",") {
@@ -139,7 +142,7 @@ var flagOf = map[string]string{
 	"n_scaling": "--scale/--n-scaling", "k_scaling": "--scale/--k-scaling",
 	"t_presim_ms": "--t-presim", "t_sim_ms": "--t-sim", "resolution_ms": "--resolution",
 	"bg_input": "--bg", "v0_type": "--v0", "threads": "--threads", "data_path": "--data-path",
-	"v_interval_ms": "--v-interval", "v_neurons": "--v-neurons", "record": "--record",
+	"v_interval_ms": "--v-interval", "v_neurons": "--v-neurons", "record": "--record", "format": "--format",
 }
 
 // flagName adds the flag that sets the parameter a validation error names.

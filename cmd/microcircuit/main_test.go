@@ -278,7 +278,7 @@ func TestInterruptKeepsSpikes(t *testing.T) {
 		time.Sleep(1500 * time.Millisecond)
 		cancel()
 	}()
-	err := run(ctx, &p, world, false, false, io.Discard, io.Discard)
+	err := run(ctx, &p, world, runOptions{}, io.Discard, io.Discard)
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != 130 {
 		t.Fatalf("interrupted run returned %v, want exit code 130", err)

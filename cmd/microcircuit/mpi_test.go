@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pd14/microcircuit/internal/testref"
+	"github.com/pd14/microcircuit/results"
 )
 
 // The tests of this file run the program under OpenMPI's mpirun: they build
@@ -390,4 +391,61 @@ func TestMPIBench(t *testing.T) {
 		b.ExchangeS <= 0 || b.ExchangeS > b.SimS || b.Imbalance < 1 || b.Imbalance > 2 || len(b.ComputeEachRank) != 2 {
 		t.Fatalf("bench.json under MPI: %s", raw)
 	}
+}
+
+// TestMPIResume continues on two ranks a run that one process began and
+// interrupted (the checkpoint does not depend on ranks or threads): the
+// files are those of the uninterrupted run.
+func TestMPIResume(t *testing.T) {
+	bin, _ := binaries(t)
+	tmp := t.TempDir()
+	ref := filepath.Join(tmp, "ref")
+	if code, _, stderr := runProc(t, exec.Command(bin, append(resumeRun, "--threads", "2", "--data-path", ref)...)); code != 0 {
+		t.Fatalf("uninterrupted run: %s", stderr)
+	}
+	dir := filepath.Join(tmp, "cut")
+	cmd := exec.Command(bin, append(resumeRun, "--threads", "2", "--checkpoint-every", "1ns", "--data-path", dir)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, filepath.Join(dir, results.RunStage, checkpointFile), 30*time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	if code, _ := waitExit(t, cmd, 20*time.Second); code != 130 {
+		t.Fatalf("interrupted run: exit %d", code)
+	}
+	if code, _, stderr := runProc(t, mpirun(2, nil, bin, "run", "-q", "--resume", dir, "--threads", "1")); code != 0 {
+		t.Fatalf("resumed on 2 ranks: exit %d\n%s", code, stderr)
+	}
+	want := allFiles(t, ref)
+	same := func(dir string) {
+		got := allFiles(t, dir)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d files, want %d", dir, len(got), len(want))
+		}
+		for name, w := range want {
+			if got[name] != w {
+				t.Errorf("%s: %s differs from the uninterrupted run's", dir, name)
+			}
+		}
+	}
+	same(dir)
+
+	// And the other way round: two ranks interrupted (SIGTERM to both),
+	// one process continues.
+	dir = filepath.Join(tmp, "cut2")
+	cmd = mpirun(2, nil, bin, append(resumeRun, "--threads", "1", "--checkpoint-every", "1ns", "--data-path", dir)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, filepath.Join(dir, results.RunStage, checkpointFile), 30*time.Second)
+	out, _ := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid)).Output()
+	for _, pid := range strings.Fields(string(out)) {
+		n, _ := strconv.Atoi(pid)
+		syscall.Kill(n, syscall.SIGTERM)
+	}
+	waitExit(t, cmd, 20*time.Second)
+	if code, _, stderr := runProc(t, exec.Command(bin, "run", "-q", "--resume", dir, "--threads", "2")); code != 0 {
+		t.Fatalf("resumed in one process: exit %d\n%s", code, stderr)
+	}
+	same(dir)
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pd14/microcircuit"
 	"github.com/pd14/microcircuit/cluster"
@@ -27,15 +26,44 @@ import (
 func runCmd() *cobra.Command {
 	var f paramFlags
 	var overwrite, quiet, noPlots bool
-	var cpuProfile string
+	var cpuProfile, resume string
+	var checkpointEvery time.Duration
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Build and simulate the microcircuit and write its results",
 		Long: `Build the microcircuit, simulate the warm-up (--t-presim) and the recorded
 phase (--t-sim), and write NEST-format spike files, parameters and summary.json
-into --data-path. Existing results are kept unless --overwrite is given.`,
+into --data-path. Existing results are kept unless --overwrite is given.
+
+The recorded data is written as it is recorded (memory stays bounded). With
+--checkpoint-every, the run writes its state every so much wall time; an
+interrupted run (Ctrl-C, SIGTERM, a crash) is continued, to the same spikes, by
+'microcircuit run --resume DIR', which takes the parameters of the run and only
+--threads.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if resume != "" {
+				// The interrupted run's parameters hold; only threads may change.
+				var err error
+				cmd.Flags().Visit(func(fl *pflag.Flag) {
+					switch fl.Name {
+					case "resume", "threads", "checkpoint-every", "quiet", "no-plots", "cpuprofile":
+					default:
+						if err == nil {
+							err = fmt.Errorf("--%s with --resume: the interrupted run's parameters hold; only --threads and --checkpoint-every may be given", fl.Name)
+						}
+					}
+				})
+				if err == nil {
+					cmd.Flags().Set("data-path", resume)
+				}
+				if err = world.Agree(err); err != nil {
+					return err
+				}
+			}
+			if checkpointEvery < 0 {
+				return world.Agree(fmt.Errorf("--checkpoint-every = %v: must be a positive duration such as 10m", checkpointEvery))
+			}
 			p, err := f.resolve(cmd)
 			if err = world.Agree(err); err != nil {
 				return err
@@ -60,13 +88,16 @@ into --data-path. Existing results are kept unless --overwrite is given.`,
 			if quiet {
 				out = io.Discard
 			}
-			return run(ctx, &p, world, overwrite, noPlots, out, os.Stderr)
+			o := runOptions{overwrite: overwrite, noPlots: noPlots, checkpointEvery: checkpointEvery, resume: resume != ""}
+			return run(ctx, &p, world, o, out, os.Stderr)
 		},
 	}
 	addParamFlags(cmd, &f)
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace the results of an earlier run in --data-path")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors and warnings")
 	cmd.Flags().BoolVar(&noPlots, "no-plots", false, "do not draw raster_plot.png and box_plot.png")
+	cmd.Flags().DurationVar(&checkpointEvery, "checkpoint-every", 0, "write a checkpoint every so much wall time (such as 30m); an interrupted run continues with --resume")
+	cmd.Flags().StringVar(&resume, "resume", "", "continue the interrupted run in this data directory from its checkpoint")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the whole run to this file (under MPI, one per rank: FILE.<rank>)")
 	return cmd
 }
@@ -101,6 +132,7 @@ type Summary struct {
 	Spikes         int                `json:"spikes"`
 	Rates          map[string]float64 `json:"rates_hz"`
 	Interrupted    bool               `json:"interrupted"`
+	Resumed        int                `json:"resumed,omitempty"` // times the run was continued from a checkpoint
 	SimulatedMS    float64            `json:"simulated_ms"`
 	RecordedFrom   float64            `json:"recorded_from_ms"`
 	RecordedTo     float64            `json:"recorded_to_ms"`
@@ -132,223 +164,10 @@ func peakRSS(comm *cluster.Comm) (sum, largest int64) {
 	return sum, largest
 }
 
-// run executes the whole protocol on the ranks of comm: build, warm-up,
-// recorded phase, output. Rank 0 prints and writes the results. It is
-// collective, and every rank returns the same error.
-func run(ctx context.Context, p *params.Params, comm *cluster.Comm, overwrite, noPlots bool, out, errw io.Writer) error {
-	root := comm.Rank() == 0
-	if !root {
-		out, errw = io.Discard, io.Discard
-	}
-	err := checkMemory(p, comm.Size(), comm.LocalSize())
-	if err == nil {
-		err = failpoint("memory", comm)
-	}
-	if err = comm.Agree(err); err != nil {
-		return err
-	}
-	var dir *results.Dir
-	if root {
-		dir, err = prepareResults(p.Simulation.DataPath, overwrite)
-	}
-	if err = comm.Agree(err); err != nil {
-		return err
-	}
-	committed := false
-	if root {
-		defer onHardExit(dir.Abort)()
-	}
-	defer func() {
-		if root && !committed {
-			dir.Abort()
-		}
-	}()
-	nw := &p.Network
-	ranks := ""
-	if comm.Size() > 1 {
-		ranks = fmt.Sprintf("%d ranks × ", comm.Size())
-	}
-	fmt.Fprintf(out, "microcircuit %s: N scaling %g, K scaling %g, %s background, seed %d, %s%d threads\n",
-		microcircuit.Version, nw.NScaling, nw.KScaling, nw.BgInput, p.Simulation.Seed, ranks, p.Simulation.Threads)
-	for _, w := range p.Warnings() {
-		fmt.Fprintln(errw, "warning:", w)
-	}
-	if p.RecordVoltage() {
-		err := voltageEstimate(p, comm, out)
-		if err = comm.Agree(err); err != nil {
-			return err
-		}
-	}
-	tStart := time.Now()
-	f, ok := errw.(*os.File)
-	onTerminal := ok && isTerminal(f)
-	if onTerminal {
-		fmt.Fprintf(errw, "building %d synapses ...", p.Network.TotalSynapses())
-	}
-	m, err := microcircuit.BuildOn(ctx, p, comm)
-	finishProgress(errw, onTerminal)
-	if err != nil && ctx.Err() != nil {
-		return &exitError{code: interruptCode(ctx), err: fmt.Errorf("interrupted while building the network; nothing was written to %s", p.Simulation.DataPath)}
-	}
-	if err != nil {
-		return err
-	}
-	tBuild := time.Since(tStart)
-	fmt.Fprintf(out, "build:         %d neurons, %d synapses in %.2f s\n", m.Neurons(), m.Synapses, tBuild.Seconds())
-
-	phase := func(name string, t float64, record bool) (time.Duration, error) {
-		if t <= 0 {
-			return 0, nil
-		}
-		bar := newProgress(name, t, errw)
-		t0 := time.Now()
-		err := m.Simulate(ctx, t, record, bar)
-		d := time.Since(t0)
-		finishProgress(errw, bar != nil)
-		done := m.Time()
-		if err == nil {
-			fmt.Fprintf(out, "%-14s %g ms in %.2f s (real-time factor %.3f)\n", name+":", t, d.Seconds(), d.Seconds()/(t/1000))
-		} else {
-			fmt.Fprintf(errw, "%s interrupted at %.1f ms model time\n", name, done)
-		}
-		return d, err
-	}
-	record := p.RecordSpikes()
-	tPre, err := phase("presimulation", p.Simulation.TPresim, false)
-	var tSim time.Duration
-	if err == nil {
-		// Membrane potentials are recorded in the same phase as spikes,
-		// also when spikes are not.
-		tSim, err = phase("simulation", p.Simulation.TSim, record || p.RecordVoltage())
-	}
-	interrupted := errors.Is(err, context.Canceled)
-	if err != nil && !interrupted {
-		return comm.Agree(err) // every rank stops alike
-	}
-
-	// Results: written even when interrupted, with what was recorded. The
-	// spikes, rates and membrane potentials of all ranks are gathered.
-	sender, times := m.Spikes()
-	pops := results.Populations{Names: nw.Populations, FirstID: m.FirstID, Sizes: m.Sizes}
-	t0, t1 := m.RecordedWindow()
-	rates := m.RatesFrom(sender)
-	var vs []int
-	var vt, vv []float64
-	if p.RecordVoltage() {
-		vs, vt, vv = m.Voltages()
-	}
-	peak, peakRank := peakRSS(comm)
-	err = nil
-	if root {
-		err = writeRun(dir, p, m, runOutput{
-			sender: sender, times: times, rates: rates, vSender: vs, vTimes: vt, v: vv,
-			record: record, noPlots: noPlots, interrupted: interrupted, t0: t0, t1: t1,
-			tBuild: tBuild, tPre: tPre, tSim: tSim, tStart: tStart, peak: peak, peakRank: peakRank,
-		})
-		if err == nil {
-			err = dir.Commit(microcircuit.Version)
-			committed = err == nil
-		}
-	}
-	if err = comm.Agree(err); err != nil {
-		return fmt.Errorf("writing results: %w", err)
-	}
-	if record {
-		printRates(out, pops, microcircuit.Means(rates), t0, t1)
-	}
-	fmt.Fprintf(out, "results in %s (peak memory %.0f MB)\n", p.Simulation.DataPath, float64(peak)/1e6)
-	if interrupted {
-		return &exitError{code: interruptCode(ctx), err: fmt.Errorf("interrupted; what was recorded until %.1f ms is in %s", t1, p.Simulation.DataPath)}
-	}
-	return nil
-}
-
-// rtf returns the real-time factor of the recorded phase: its wall time
-// over the model time it simulated (less than planned when interrupted).
-func rtf(wall time.Duration, simulatedMS, plannedMS float64) float64 {
-	if simulatedMS <= 0 || simulatedMS > plannedMS {
-		simulatedMS = plannedMS
-	}
-	return wall.Seconds() / (simulatedMS / 1000)
-}
-
-// runOutput is what a run hands to writeRun.
-type runOutput struct {
-	sender          []int
-	times           []float64
-	rates           [][]float64
-	vSender         []int
-	vTimes, v       []float64
-	record, noPlots bool
-	interrupted     bool
-	t0, t1          float64 // recorded window (ms)
-	tBuild, tPre    time.Duration
-	tSim            time.Duration
-	tStart          time.Time
-	peak, peakRank  int64
-}
-
-// writeRun writes every result file of a run into dir (rank 0's job).
-func writeRun(dir *results.Dir, p *params.Params, m *microcircuit.Model, o runOutput) error {
-	nw := &p.Network
-	pops := results.Populations{Names: nw.Populations, FirstID: m.FirstID, Sizes: m.Sizes}
-	comm := m.Comm()
-	sum := Summary{
-		Version: microcircuit.Version, NScaling: nw.NScaling, KScaling: nw.KScaling,
-		Seed: p.Simulation.Seed, Ranks: comm.Size(), Threads: m.Threads(), BgInput: nw.BgInput,
-		Thalamic: p.Stimulus.Thalamic, DCTransient: p.Stimulus.DCTransient,
-		Neurons: m.Neurons(), Synapses: m.Synapses,
-		TPresim: p.Simulation.TPresim, TSim: p.Simulation.TSim,
-		Times: map[string]float64{
-			"build": o.tBuild.Seconds(), "presim": o.tPre.Seconds(), "sim": o.tSim.Seconds(),
-			"total": time.Since(o.tStart).Seconds(),
-		},
-		RTF:          rtf(o.tSim, o.t1-o.t0, p.Simulation.TSim),
-		PeakRSS:      o.peak,
-		Spikes:       len(o.sender),
-		Interrupted:  o.interrupted,
-		SimulatedMS:  m.Time(),
-		RecordedFrom: o.t0,
-		RecordedTo:   o.t1,
-		started:      o.tStart,
-	}
-	if comm.Size() > 1 {
-		sum.PeakRSSPerRank = o.peakRank
-	}
-	if o.record {
-		sum.Rates = map[string]float64{}
-		for k, r := range microcircuit.Means(o.rates) {
-			sum.Rates[nw.Populations[k]] = r
-		}
-	}
-	if err := writeResults(dir, p, pops, o.sender, o.times, &sum, o.record, comm.Size()); err != nil {
-		return err
-	}
-	if p.RecordVoltage() {
-		if err := results.WriteVoltages(dir, pops, o.record, o.vSender, o.vTimes, o.v, microcircuit.Version); err != nil {
-			return fmt.Errorf("writing membrane potentials: %w", err)
-		}
-	}
-	if o.record && o.t1 > o.t0 {
-		if err := writeRates(dir, o.rates); err != nil {
-			return fmt.Errorf("writing rates: %w", err)
-		}
-		if !o.noPlots {
-			if err := drawRun(dir, p, pops, o.sender, o.times, o.rates, o.t0, o.t1); err != nil {
-				return fmt.Errorf("drawing plots: %w", err)
-			}
-		}
-	}
-	return nil
-}
-
-func writeResults(dir *results.Dir, p *params.Params, pops results.Populations, sender []int, times []float64, sum *Summary, record bool, ranks int) error {
-	if record {
-		if err := results.WriteSpikes(dir, pops, sender, times, microcircuit.Version); err != nil {
-			return err
-		}
-	}
-	if err := results.WriteNodesWith(dir, pops, record, p.RecordVoltage()); err != nil {
+// writeResults writes the node ids, parameter dictionaries, summary and
+// metadata of a run (the recorded data is written as it is recorded).
+func writeResults(dir *results.Dir, p *params.Params, pops results.Populations, sum *Summary, ranks int) error {
+	if err := results.WriteNodesWith(dir, pops, p.RecordSpikes(), p.RecordVoltage()); err != nil {
 		return err
 	}
 	files := map[string]any{
@@ -441,13 +260,20 @@ func writeRates(dir *results.Dir, rates [][]float64) error {
 	return nil
 }
 
-// drawRun draws raster_plot.png (100 ms around the thalamic stimulus time,
-// as the reference does, within the recorded window) and box_plot.png.
-func drawRun(dir *results.Dir, p *params.Params, pops results.Populations, sender []int, times []float64, rates [][]float64, t0, t1 float64) error {
-	a, b := p.Stimulus.ThStart-100, p.Stimulus.ThStart+100
+// rasterWindow returns the time window (ms) of raster_plot.png: 100 ms
+// around the thalamic stimulus time, as the reference draws, if it lies in
+// the recorded phase (t0, t1], else its first 200 ms.
+func rasterWindow(p *params.Params, t0, t1 float64) (a, b float64) {
+	a, b = p.Stimulus.ThStart-100, p.Stimulus.ThStart+100
 	if a < t0 || b > t1 {
 		a, b = t0, math.Min(t1, t0+200)
 	}
+	return a, b
+}
+
+// drawRun draws raster_plot.png (the spikes given, of the window a..b) and
+// box_plot.png.
+func drawRun(dir *results.Dir, p *params.Params, pops results.Populations, sender []int, times []float64, rates [][]float64, a, b float64) error {
 	pp := plots.Populations{Names: pops.Names, FirstID: pops.FirstID, Sizes: pops.Sizes}
 	err := dir.Write("raster_plot.png", func(w io.Writer) error {
 		return plots.Raster(w, pp, sender, times, a, b, plots.RasterStep(p.Network.NScaling))
