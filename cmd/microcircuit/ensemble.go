@@ -105,7 +105,13 @@ func ensemble(ctx context.Context, p *params.Params, comm *cluster.Comm, seeds [
 	if comm.Size() > 1 {
 		fmt.Fprintf(out, "%d seeds on %d ranks of %d threads\n", len(seeds), comm.Size(), p.Simulation.Threads)
 	}
+	build, rtf := estimateRun(p)
+	perSeed := build + time.Duration((p.Simulation.TPresim+p.Simulation.TSim)/1000*rtf*float64(time.Second))
+	rounds := (len(seeds) + comm.Size() - 1) / comm.Size()
+	fmt.Fprintf(out, "estimate: %s per seed (build %s, real-time factor %.2f from the expected synaptic events), %s for %d seeds\n",
+		wallTime(perSeed), wallTime(build), rtf, wallTime(time.Duration(rounds)*perSeed), len(seeds))
 	var err error
+	var measured []float64 // real-time factors of the seeds run now
 	for i, seed := range seeds {
 		if i%comm.Size() != comm.Rank() {
 			continue
@@ -149,6 +155,15 @@ func ensemble(ctx context.Context, p *params.Params, comm *cluster.Comm, seeds [
 			}
 			if err = run(ctx, &q, cluster.Self(), o, w, errw); err != nil {
 				break
+			}
+			var sum Summary
+			if b, rerr := os.ReadFile(filepath.Join(dirs[i], "summary.json")); rerr == nil && json.Unmarshal(b, &sum) == nil && sum.RTF > 0 {
+				measured = append(measured, sum.RTF)
+				left := (len(seeds) - 1 - i) / comm.Size()
+				rest := time.Duration(float64(left) * (float64(build) + (p.Simulation.TPresim+p.Simulation.TSim)/1000*median(measured)*float64(time.Second)))
+				if left > 0 {
+					fmt.Fprintf(w, "measured real-time factor %.3f: about %s for the %d seeds left\n", sum.RTF, wallTime(rest), left*comm.Size())
+				}
 			}
 		}
 		if _, err = seedMetrics(dirs[i], p.Simulation.TPresim, p.Simulation.TSim, ccNeurons); err != nil {

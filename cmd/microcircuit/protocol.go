@@ -417,6 +417,7 @@ func run(ctx context.Context, p *params.Params, comm *cluster.Comm, o runOptions
 		err = sink.close()
 		if err == nil {
 			os.Remove(dir.File(checkpointFile))
+			os.Remove(dir.File(checkpointFile + ".tmp"))
 			err = writeRun(dir, p, m, runOutput{
 				sink: sink, spikes: spikes, rates: rates, noPlots: o.noPlots, interrupted: interrupted, t0: t0, t1: t1,
 				tBuild: tBuild, tPre: st.Presim, tSim: st.Sim, tStart: tStart, started: started, resumed: st.Resumed,

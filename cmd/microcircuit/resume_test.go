@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -153,3 +155,71 @@ func TestResumeRefuses(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestNPYLoadsWithNumPy writes spikes and membrane potentials as .npy and
+// loads them with a bare numpy.load (Debian's python3-numpy; skipped
+// without it, except under CI): every spike, the values the ASCII files
+// hold.
+func TestNPYLoadsWithNumPy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network run")
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import numpy").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("NumPy missing under CI (apt-get install python3-numpy)")
+		}
+		t.Skip("no NumPy for /usr/bin/python3")
+	}
+	tmp := t.TempDir()
+	args := append(small(""), "--record", "spikes,voltage", "--v-neurons", "2", "--bg", "poisson", "--scale", "0.05")
+	ascii, npy := filepath.Join(tmp, "ascii"), filepath.Join(tmp, "npy")
+	if err := execute(append(args, "--data-path", ascii)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := execute(append(args, "--data-path", npy, "--format", "npy")...); err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import numpy as np, glob, sys
+d = sys.argv[1]
+for kind, cols in (("spike_recorder", ["time_ms"]), ("voltmeter", ["time_ms", "V_m"])):
+    for f in sorted(glob.glob(d + "/" + kind + "-*.senders.npy")):
+        stem = f[:-len(".senders.npy")]
+        s = np.load(f)
+        assert s.dtype == np.uint32 and s.ndim == 1, (f, s.dtype)
+        print(stem.split("/")[-1], *[" ".join(f"{v:.6f}" for v in np.load(stem + "." + c + ".npy")) for c in cols],
+              " ".join(str(v) for v in s))
+`
+	out, err := exec.Command("/usr/bin/python3", "-c", script, npy).CombinedOutput()
+	if err != nil {
+		t.Fatalf("numpy.load: %v\n%s", err, out)
+	}
+	// The same numbers as the ASCII files'.
+	var want strings.Builder
+	for _, kind := range []string{"spike_recorder", "voltmeter"} {
+		files, _ := filepath.Glob(filepath.Join(ascii, kind+"-*.dat"))
+		slices.Sort(files)
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			var cols [3][]string
+			for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n")[3:] {
+				fl := strings.Fields(l)
+				for c := 1; c < len(fl); c++ {
+					v, _ := strconv.ParseFloat(fl[c], 64)
+					cols[c] = append(cols[c], strconv.FormatFloat(v, 'f', 6, 64))
+				}
+				cols[0] = append(cols[0], fl[0])
+			}
+			want.WriteString(strings.TrimSuffix(filepath.Base(f), ".dat"))
+			for c := 1; c < 3; c++ {
+				if cols[c] != nil {
+					want.WriteString(" " + strings.Join(cols[c], " "))
+				}
+			}
+			want.WriteString(" " + strings.Join(cols[0], " ") + "\n")
+		}
+	}
+	if string(out) != want.String() {
+		t.Fatalf("numpy.load gives\n%.300s\nthe ASCII files\n%.300s", out, want.String())
+	}
+}

@@ -292,10 +292,15 @@ func voltageEstimate(p *params.Params, comm *cluster.Comm, out io.Writer) error 
 		neurons += p.Simulation.VNeurons.Of(n)
 	}
 	samples := float64(neurons) * math.Floor(p.Simulation.TSim/p.Simulation.VInterval+1e-9)
-	mem, disk := samples*16, samples*26
-	fmt.Fprintf(out, "voltage:       %d neurons every %g ms: %.3g samples, about %.0f MB in memory, %.0f MB on disk\n",
-		neurons, p.Simulation.VInterval, samples, mem/1e6, disk/1e6)
-	// Every rank holds the samples of the whole network at the end.
+	disk := samples * 26
+	if p.Simulation.Format == "npy" {
+		disk = samples * 20
+	}
+	// Memory holds a block (blockMS) of samples, on every rank, twice
+	// (recorded, then gathered and formatted).
+	mem := 2 * 16 * float64(neurons) * math.Floor(min(blockMS, p.Simulation.TSim)/p.Simulation.VInterval+1e-9)
+	fmt.Fprintf(out, "voltage:       %d neurons every %g ms: %.3g samples, about %.0f MB on disk, %.0f MB in memory\n",
+		neurons, p.Simulation.VInterval, samples, disk/1e6, mem/1e6)
 	need := (int64(mem) + network.EstimatePartBytes(p, p.Simulation.Threads, comm.Size())) * int64(comm.LocalSize())
 	if avail := sysinfo.AvailableMemory(); avail > 0 && need > avail {
 		return fmt.Errorf("recording the membrane potential of %d neurons needs about %.1f GB more memory than is available; lower --v-neurons or raise --v-interval",
