@@ -223,3 +223,29 @@ for kind, cols in (("spike_recorder", ["time_ms"]), ("voltmeter", ["time_ms", "V
 		t.Fatalf("numpy.load gives\n%.300s\nthe ASCII files\n%.300s", out, want.String())
 	}
 }
+
+// TestAnalyzeReadsBothFormats: the statistics of a run written as .npy are
+// those of the same run written as ASCII.
+func TestAnalyzeReadsBothFormats(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network runs")
+	}
+	tmp := t.TempDir()
+	args := append(small(""), "--bg", "poisson", "--scale", "0.05", "--no-plots")
+	for _, f := range []string{"ascii", "npy"} {
+		dir := filepath.Join(tmp, f)
+		if err := execute(append(args, "--format", f, "--data-path", dir)...); err != nil {
+			t.Fatal(err)
+		}
+		if err := execute("analyze", dir, "--no-plots", "--cc-neurons", "20"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"rates.json", "spike_cvs.json", "spike_ccs.json"} {
+		a, _ := os.ReadFile(filepath.Join(tmp, "ascii", name))
+		b, _ := os.ReadFile(filepath.Join(tmp, "npy", name))
+		if len(a) < 100 || string(a) != string(b) {
+			t.Errorf("%s: %d bytes from ASCII, %d from .npy; they differ", name, len(a), len(b))
+		}
+	}
+}
