@@ -1,15 +1,36 @@
 #!/usr/bin/env bash
-# The test suite: go test ./..., then every fuzz target for FUZZTIME each
-# (default 10s; FUZZTIME=0 skips fuzzing). Prints how many inputs the
-# fuzzers tried.
+# The test suite: go test ./...; the Python package (the engine library
+# built, the tests run on the package in place, then on a copy installed
+# with pip into a fresh virtual environment); then every fuzz target for
+# FUZZTIME each (default 10s; FUZZTIME=0 skips fuzzing). Prints how many
+# inputs the fuzzers tried.
 set -euo pipefail
 cd "$(dirname "$0")"
 go test ./...
+
+# A Python with NumPy, Matplotlib and pytest: $PYTHON, python3, or Debian's.
+py=""
+for cand in ${PYTHON:-} python3 /usr/bin/python3; do
+	if "$cand" -c "import numpy, matplotlib, pytest, venv" 2>/dev/null; then
+		py=$cand
+		break
+	fi
+done
+[ -n "$py" ] || { echo "test.sh: no python3 with numpy, matplotlib and pytest (apt install python3-numpy python3-matplotlib python3-pytest python3-venv)" >&2; exit 1; }
+go build -buildmode=c-shared -o python/microcircuit/libmicrocircuit.so ./cmd/libmicrocircuit
+"$py" -m pytest -q -p no:cacheprovider python/tests
+venv=$(mktemp -d)
+trap 'rm -rf "$venv"' EXIT
+"$py" -m venv --system-site-packages "$venv"
+"$venv/bin/pip" install -q --no-build-isolation --no-index ./python
+(cd "$venv" && MICROCIRCUIT_TEST_INSTALLED=1 "$venv/bin/python" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests")
+rm -rf python/build python/microcircuit.egg-info
+
 fuzztime=${FUZZTIME:-10s}
 [ "$fuzztime" = 0 ] && exit 0
 total=0
 for target in params:FuzzConfig cmd/microcircuit:FuzzCommandLine analysis:FuzzSpikeFile \
-	analysis:FuzzPopulationFiles internal/npy:FuzzDecode replay:FuzzNetworkJSON; do
+	analysis:FuzzPopulationFiles internal/npy:FuzzDecode replay:FuzzNetworkJSON dropin:FuzzDictionaries; do
 	pkg=${target%%:*}
 	name=${target##*:}
 	out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "./$pkg" 2>&1) || { echo "$out"; exit 1; }

@@ -143,15 +143,13 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 	var blocks []*block
 	counts := nw.NumSynapses()
 	wMean := nw.MeanWeights()
+	dMean := nw.DelayMatrix()
 	for y := 0; y < params.NumPops; y++ {
 		for x := 0; x < params.NumPops; x++ {
 			if counts[y][x] == 0 || sizes[x] == 0 || sizes[y] == 0 {
 				continue
 			}
-			dm := nw.DelayExcMean
-			if !params.Excitatory(x) {
-				dm = nw.DelayInhMean
-			}
+			dm := dMean[y][x]
 			blocks = append(blocks, &block{
 				srcFirst: net.PopStart[x], srcCount: sizes[x],
 				tgtFirst: net.PopStart[y], tgtCount: sizes[y], count: counts[y][x],

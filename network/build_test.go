@@ -416,3 +416,59 @@ func TestEqualTimeConstantsBuild(t *testing.T) {
 		t.Fatalf("L23E → L23E: %d synapses of mean weight %.4f pA, want %.4f", s.n, mean, want)
 	}
 }
+
+// TestMatrixOverrides checks that full PSP and delay matrices equal to the
+// derived ones give the same network, and that a changed entry changes
+// exactly its pair's weights and delays.
+func TestMatrixOverrides(t *testing.T) {
+	p := params.Default()
+	p.SetScale(0.02)
+	ref, err := Build(&p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	psp := params.Matrix(p.Network.PSPMatrix())
+	del := params.Matrix(p.Network.DelayMatrix())
+	q := p
+	q.Network.PSPMatrixMean, q.Network.DelayMatrixMean = &psp, &del
+	same, err := Build(&q, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Checksum(2) != same.Checksum(2) {
+		t.Fatal("matrices equal to the derived ones changed the network")
+	}
+
+	// L23I -> L4E made excitatory (+0.6 mV) with 3 ms delays.
+	psp2, del2 := psp, del
+	psp2[2][1], del2[2][1] = 0.6, 3
+	q.Network.PSPMatrixMean, q.Network.DelayMatrixMean = &psp2, &del2
+	_, st, _ := build(t, 0.02, 2, func(p *params.Params) {
+		p.Network.PSPMatrixMean, p.Network.DelayMatrixMean = &psp2, &del2
+	})
+	_, st0, _ := build(t, 0.02, 2, nil)
+	w := q.Network.MeanWeights()
+	h := p.Simulation.Resolution
+	for y := 0; y < params.NumPops; y++ {
+		for x := 0; x < params.NumPops; x++ {
+			s, s0 := st[y][x], st0[y][x]
+			if s.n == 0 {
+				continue
+			}
+			mw, md := s.wSum/float64(s.n), s.dSum/float64(s.n)*h
+			if y == 2 && x == 1 {
+				if math.Abs(mw-w[2][1]) > 0.05*w[2][1] {
+					t.Errorf("L23I->L4E mean weight %.4g, want %.4g", mw, w[2][1])
+				}
+				want, sd := roundedNormalMean(3, 1.5, h)
+				if se := sd * h / math.Sqrt(float64(s.n)); math.Abs(md-want*h) > 4*se {
+					t.Errorf("L23I->L4E mean delay %.3f ms, want %.3f ± %.3f", md, want*h, 4*se)
+				}
+				continue
+			}
+			if s != s0 {
+				t.Errorf("pair %d<-%d changed: %+v, was %+v", y, x, s, s0)
+			}
+		}
+	}
+}

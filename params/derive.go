@@ -114,8 +114,12 @@ func (n *Network) TotalSynapses() int64 {
 	return t
 }
 
-// PSPMatrix returns the mean PSP amplitude (mV) from x to y, unscaled.
+// PSPMatrix returns the mean PSP amplitude (mV) from x to y, unscaled:
+// PSPMatrixMean if set, else derived from PSPExcMean, G and L4EToL23EFactor.
 func (n *Network) PSPMatrix() [NumPops][NumPops]float64 {
+	if n.PSPMatrixMean != nil {
+		return *n.PSPMatrixMean
+	}
 	var m [NumPops][NumPops]float64
 	for y := 0; y < NumPops; y++ {
 		for x := 0; x < NumPops; x++ {
@@ -130,6 +134,25 @@ func (n *Network) PSPMatrix() [NumPops][NumPops]float64 {
 	return m
 }
 
+// DelayMatrix returns the mean delay (ms) from x to y: DelayMatrixMean if
+// set, else DelayExcMean for excitatory and DelayInhMean for inhibitory
+// sources.
+func (n *Network) DelayMatrix() [NumPops][NumPops]float64 {
+	if n.DelayMatrixMean != nil {
+		return *n.DelayMatrixMean
+	}
+	var m [NumPops][NumPops]float64
+	for y := range m {
+		for x := range m[y] {
+			m[y][x] = n.DelayInhMean
+			if Excitatory(x) {
+				m[y][x] = n.DelayExcMean
+			}
+		}
+	}
+	return m
+}
+
 // pscFactor returns the PSC/PSP conversion for the channel a source of
 // population x uses.
 func (n *Network) pscFactor(excitatory bool) float64 {
@@ -139,12 +162,13 @@ func (n *Network) pscFactor(excitatory bool) float64 {
 	return PSCOverPSP(n.Neuron, n.Neuron.TauSynIn)
 }
 
-// FullMeanWeights returns the unscaled mean weights (pA) from x to y.
+// FullMeanWeights returns the unscaled mean weights (pA) from x to y (an
+// inhibitory, negative, entry converted with tau_syn_in).
 func (n *Network) FullMeanWeights() [NumPops][NumPops]float64 {
 	w := n.PSPMatrix()
 	for y := range w {
 		for x := range w[y] {
-			w[y][x] *= n.pscFactor(Excitatory(x))
+			w[y][x] *= n.pscFactor(w[y][x] >= 0)
 		}
 	}
 	return w

@@ -80,6 +80,15 @@ type Network struct {
 	V0MeanOriginal  float64   `yaml:"v0_mean_original_mV" json:"V0_mean_original"`
 	V0SDOriginal    float64   `yaml:"v0_sd_original_mV" json:"V0_sd_original"`
 	Neuron          Neuron    `yaml:"neuron" json:"neuron_params"`
+	// PSPMatrixMean, if set, gives the mean PSP (mV) of every pair of
+	// populations [target][source] instead of psp_exc_mean_mV, g and
+	// psp_L4E_to_L23E_factor, as the reference's PSP_matrix_mean does; the
+	// sign of an entry sets the sign of the pair's weights.
+	PSPMatrixMean *Matrix `yaml:"psp_matrix_mean_mV,omitempty" json:"PSP_matrix_mean,omitempty"`
+	// DelayMatrixMean, if set, gives the mean delay (ms) of every pair of
+	// populations [target][source] instead of delay_exc_mean_ms and
+	// delay_inh_mean_ms, as the reference's delay_matrix_mean does.
+	DelayMatrixMean *Matrix `yaml:"delay_matrix_mean_ms,omitempty" json:"delay_matrix_mean,omitempty"`
 }
 
 // Stimulus holds the parameters of the optional thalamic and DC inputs.
@@ -254,7 +263,8 @@ func (c NeuronCount) Of(n int) int {
 //	weight_rel_sd, delay_rel_sd,
 //	th_delay_rel_sd                          [0, 10]
 //	delay_exc_mean_ms, delay_inh_mean_ms,
-//	th_delay_mean_ms                         (0, 1000]
+//	th_delay_mean_ms, delay_matrix_mean_ms   (0, 1000]
+//	psp_matrix_mean_mV                       [-10^4, 10^4]
 //	poisson_delay_ms                         [resolution_ms, 1000]
 //	bg_rate_hz, k_ext                        >= 0, with at most 40 background
 //	                                         spikes per neuron and step
@@ -436,6 +446,24 @@ func (p *Params) Validate() error {
 	); err != nil {
 		return err
 	}
+	for name, m := range map[string]*Matrix{"psp_matrix_mean_mV": n.PSPMatrixMean, "delay_matrix_mean_ms": n.DelayMatrixMean} {
+		if m == nil {
+			continue
+		}
+		for y := range m {
+			for x, v := range m[y] {
+				var err error
+				if name == "psp_matrix_mean_mV" {
+					err = in(fmt.Sprintf("%s[%d][%d]", name, y, x), v, -1e4, 1e4, false)
+				} else {
+					err = in(fmt.Sprintf("%s[%d][%d]", name, y, x), v, 0, 1000, true)
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+	}
 	if st.ThN < 0 || st.ThN > 1e6 {
 		return fmt.Errorf("th_neurons = %d: must be 0 to 10^6", st.ThN)
 	}
@@ -502,6 +530,10 @@ func checkFinite(v reflect.Value, path string) error {
 			if err := checkFinite(v.Field(i), name); err != nil {
 				return err
 			}
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return checkFinite(v.Elem(), path)
 		}
 	case reflect.Slice, reflect.Array:
 		for i := 0; i < v.Len(); i++ {

@@ -295,3 +295,40 @@ func TestRanges(t *testing.T) {
 		t.Errorf("an unused th_start_ms off the grid was refused: %v", err)
 	}
 }
+
+func TestMatrixOverridesValidateAndRoundTrip(t *testing.T) {
+	p := Default()
+	psp, del := Matrix(p.Network.PSPMatrix()), Matrix(p.Network.DelayMatrix())
+	psp[3][4] = 0.3
+	p.Network.PSPMatrixMean, p.Network.DelayMatrixMean = &psp, &del
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	y, err := p.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Parse(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Network.PSPMatrix() != p.Network.PSPMatrix() || q.Network.DelayMatrix() != p.Network.DelayMatrix() {
+		t.Error("matrices changed in a YAML round trip")
+	}
+	if w := p.Network.FullMeanWeights(); w[3][4] <= 0 || w[3][5] >= 0 {
+		t.Errorf("weights %v, %v: want the signs of the PSP matrix", w[3][4], w[3][5])
+	}
+	del[1][6] = 0
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "delay_matrix_mean_ms[1][6] = 0") {
+		t.Errorf("zero delay: got %v", err)
+	}
+	del[1][6] = 1
+	psp[0][0] = math.NaN()
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "psp_matrix_mean_mV[0][0]") {
+		t.Errorf("NaN PSP: got %v", err)
+	}
+	d := Default()
+	if y, _ := d.YAML(); strings.Contains(string(y), "matrix") {
+		t.Error("the defaults' YAML lists matrices that are not set")
+	}
+}

@@ -295,6 +295,19 @@ func (w *DeviceWriter) Close() error {
 	return first
 }
 
+// CloseAll closes the writers that are not nil and returns the first error.
+func CloseAll(ws ...*DeviceWriter) error {
+	var first error
+	for _, w := range ws {
+		if w != nil {
+			if err := w.Close(); first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
 // File is a file being written.
 type File interface {
 	io.Writer

@@ -148,14 +148,7 @@ func (s *runSink) positions() (spikes, volts []int64) {
 
 // close closes the writers.
 func (s *runSink) close() error {
-	var err error
-	for _, w := range []*results.DeviceWriter{s.spikes, s.volts} {
-		if w != nil {
-			if e := w.Close(); err == nil {
-				err = e
-			}
-		}
-	}
+	err := results.CloseAll(s.spikes, s.volts)
 	s.spikes, s.volts = nil, nil
 	return err
 }
