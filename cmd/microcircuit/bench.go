@@ -10,12 +10,14 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pd14/microcircuit"
 	"github.com/pd14/microcircuit/cluster"
+	"github.com/pd14/microcircuit/internal/calibration"
 	"github.com/pd14/microcircuit/internal/sysinfo"
 	"github.com/pd14/microcircuit/network"
 	"github.com/pd14/microcircuit/params"
@@ -48,6 +50,17 @@ type Bench struct {
 	Cores       int       `json:"cores"`
 	GoVersion   string    `json:"go_version"`
 	EstimateRSS int64     `json:"estimated_bytes"`
+
+	// Calibration is the machine's scatter-add speed (package
+	// calibration: ns per event per core, every core busy), measured
+	// before and after the runs and averaged, as the host drifts; the
+	// model's times divided by it compare across machines.
+	Calibration       float64         `json:"calibration_ns_per_event"`
+	CalibrationBefore float64         `json:"calibration_before_ns_per_event"`
+	CalibrationAfter  float64         `json:"calibration_after_ns_per_event"`
+	RTFPerC           float64         `json:"rtf_per_c"`
+	BuildPerC         float64         `json:"build_s_per_c"`
+	Caches            []sysinfo.Cache `json:"caches"`
 
 	// Ranks is the number of MPI ranks (1 for a single process), each
 	// with Threads threads. Under MPI, PeakRSS is the sum of the ranks'
@@ -150,7 +163,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 		Version: microcircuit.Version, NScaling: nw.NScaling, KScaling: nw.KScaling, BgInput: nw.BgInput,
 		Threads: p.Simulation.Threads, Record: p.RecordSpikes(), TPresim: p.Simulation.TPresim,
 		TSim: p.Simulation.TSim, Repeats: repeats, CPU: sysinfo.CPUModel(), Cores: runtime.NumCPU(),
-		GoVersion: runtime.Version(), Ranks: comm.Size(),
+		GoVersion: runtime.Version(), Ranks: comm.Size(), Caches: sysinfo.Caches(),
 		EstimateRSS: network.EstimatePartBytes(p, p.Simulation.Threads, comm.Size()) * int64(comm.Size()),
 	}
 	out := io.Writer(os.Stdout)
@@ -163,6 +176,12 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 	}
 	fmt.Fprintf(out, "benchmark: N scaling %g, K scaling %g, %s background, %s%d threads, %g ms warm-up + %g ms, recording %v, %d run(s)\n",
 		nw.NScaling, nw.KScaling, nw.BgInput, ranks, p.Simulation.Threads, p.Simulation.TPresim, p.Simulation.TSim, b.Record, repeats)
+	workers := p.Simulation.Threads
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	b.CalibrationBefore = calibrate(comm, workers)
+	fmt.Fprintf(out, "calibration: %.3f ns per event per core\n", b.CalibrationBefore)
 	var builds, presims, sims, evps, exchanges, imbalances []float64
 	for r := 0; r < repeats; r++ {
 		comm.Barrier()
@@ -223,6 +242,9 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 	}
 	peak, largest := peakRSS(comm)
 	b.PeakRSS = peak
+	b.CalibrationAfter = calibrate(comm, workers)
+	b.Calibration = (b.CalibrationBefore + b.CalibrationAfter) / 2
+	b.RTFPerC, b.BuildPerC = b.RTF/b.Calibration, b.BuildS/b.Calibration
 	if comm.Size() > 1 {
 		b.PeakRSSPerRank = largest
 		b.ExchangeS, b.Imbalance = median(exchanges), median(imbalances)
@@ -239,8 +261,31 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 	}
 	fmt.Fprintf(out, "%-22s %12d\n", "spikes", b.Spikes)
 	fmt.Fprintf(out, "%-22s %12.3g\n", "synaptic events/s", b.EventsPerS)
-	fmt.Fprintf(out, "%-22s %12s\n", "machine", fmt.Sprintf("%d cores, %s", b.Cores, b.CPU))
+	fmt.Fprintf(out, "%-22s %12.3f\n", "calibration c (ns)", b.Calibration)
+	fmt.Fprintf(out, "%-22s %12.3f\n", "RTF / c", b.RTFPerC)
+	fmt.Fprintf(out, "%-22s %12.2f\n", "build (s) / c", b.BuildPerC)
+	var caches []string
+	for _, c := range b.Caches {
+		caches = append(caches, c.String())
+	}
+	fmt.Fprintf(out, "%-22s %12s\n", "machine", fmt.Sprintf("%d cores, %s; %s", b.Cores, b.CPU, strings.Join(caches, ", ")))
 	return b, nil
+}
+
+// calibrate runs the calibration kernel on workers cores of every rank at
+// once and returns the mean over the ranks; the peak memory is then reset,
+// so that the kernel's arrays do not count as the model's. Collective.
+func calibrate(comm *cluster.Comm, workers int) float64 {
+	comm.Barrier()
+	c := calibration.Run(workers)
+	debug.FreeOSMemory()
+	sysinfo.ResetPeakRSS()
+	all, _ := cluster.Allgather(comm, []float64{c})
+	var sum float64
+	for _, v := range all {
+		sum += v
+	}
+	return sum / float64(len(all))
 }
 
 func median(x []float64) float64 {

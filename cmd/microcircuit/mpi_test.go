@@ -388,7 +388,8 @@ func TestMPIBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	if b.Ranks != 2 || b.Threads != 1 || b.PeakRSSPerRank <= 0 || b.PeakRSS <= b.PeakRSSPerRank ||
-		b.ExchangeS <= 0 || b.ExchangeS > b.SimS || b.Imbalance < 1 || b.Imbalance > 2 || len(b.ComputeEachRank) != 2 {
+		b.ExchangeS <= 0 || b.ExchangeS > b.SimS || b.Imbalance < 1 || b.Imbalance > 2 || len(b.ComputeEachRank) != 2 ||
+		!(b.Calibration > 0) || !(b.CalibrationBefore > 0) || !(b.CalibrationAfter > 0) {
 		t.Fatalf("bench.json under MPI: %s", raw)
 	}
 }
