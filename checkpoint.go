@@ -46,6 +46,7 @@ func modelParams(p params.Params) ([]byte, error) {
 // sink has not been handed yet (spikes recorded without a sink) is not
 // part of it.
 func (m *Model) Checkpoint() (*Checkpoint, error) {
+	sum := m.checksum()
 	yml, err := modelParams(m.Params)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,7 @@ func (m *Model) Checkpoint() (*Checkpoint, error) {
 		}
 	}
 	return &Checkpoint{
-		Version: Version, Params: yml, Checksum: m.checksum, State: st,
+		Version: Version, Params: yml, Checksum: sum, State: st,
 		RecFrom: m.recFrom, RecSteps: m.recSteps, Streamed: append([]int32(nil), m.stream.counts...),
 	}, nil
 }
@@ -81,6 +82,7 @@ func (m *Model) Checkpoint() (*Checkpoint, error) {
 // checkpoint's state. It refuses a checkpoint of another program version,
 // other parameters or another network.
 func (m *Model) Restore(cp *Checkpoint) error {
+	sum := m.checksum()
 	if cp.Version != Version {
 		return fmt.Errorf("checkpoint of microcircuit %s; this is %s, which may build or simulate the network otherwise", cp.Version, Version)
 	}
@@ -91,8 +93,8 @@ func (m *Model) Restore(cp *Checkpoint) error {
 	if !bytes.Equal(yml, cp.Params) {
 		return fmt.Errorf("checkpoint of other parameters than the model's")
 	}
-	if cp.Checksum != m.checksum {
-		return fmt.Errorf("checkpoint of another network (checksum %016x, the model's %016x)", cp.Checksum, m.checksum)
+	if cp.Checksum != sum {
+		return fmt.Errorf("checkpoint of another network (checksum %016x, the model's %016x)", cp.Checksum, sum)
 	}
 	if cp.State == nil {
 		return fmt.Errorf("checkpoint without a state")

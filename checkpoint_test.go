@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/pd14/microcircuit"
+	"github.com/pd14/microcircuit/network"
 	"github.com/pd14/microcircuit/params"
 )
 
@@ -109,5 +111,37 @@ func TestCheckpointResumesExactly(t *testing.T) {
 	q.Simulation.Seed++
 	if err := build(q).Restore(cp2); err == nil {
 		t.Fatal("a checkpoint was restored into a model of other parameters")
+	}
+}
+
+// TestCheckpointChecksum checks that a checkpoint carries the realised
+// network's checksum (computed from the model's own synapses, after the
+// build) and that a checkpoint of another network is refused.
+func TestCheckpointChecksum(t *testing.T) {
+	p := params.Default()
+	p.SetScale(0.02)
+	p.Simulation.Threads = 2
+	net, err := network.Build(&p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := net.Checksum(2)
+	m, err := microcircuit.Build(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Simulate(context.Background(), 10, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := m.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.Checksum != want {
+		t.Fatalf("checkpoint checksum %x, the network's %x", cp.Checksum, want)
+	}
+	cp.Checksum ^= 1
+	if err := m.Restore(cp); err == nil || !strings.Contains(err.Error(), "another network") {
+		t.Fatalf("restoring another network's checkpoint: %v", err)
 	}
 }

@@ -54,9 +54,10 @@ type Model struct {
 	comm     *cluster.Comm
 	sim      *engine.Sim
 	h        float64
-	recFrom  int64 // first step recorded
-	recSteps int64 // steps recorded so far
-	checksum uint64
+	recFrom  int64  // first step recorded
+	recSteps int64  // steps recorded so far
+	sum      uint64 // the network's checksum, once summed
+	summed   bool
 
 	stream stream // recorded data streamed to a sink
 }
@@ -80,10 +81,9 @@ func BuildOn(ctx context.Context, p *params.Params, comm *cluster.Comm) (*Model,
 		return nil, fmt.Errorf("building network: %w", err)
 	}
 	m := &Model{Params: *p, h: p.Simulation.Resolution, comm: comm}
-	syn, _ := cluster.Allgather(comm, []int64{net.NumSynapses(), int64(net.Checksum(max(p.Simulation.Threads, 1)))})
-	for r := 0; r < len(syn); r += 2 {
-		m.Synapses += syn[r]
-		m.checksum += uint64(syn[r+1])
+	syn, _ := cluster.Allgather(comm, []int64{net.NumSynapses()})
+	for _, n := range syn {
+		m.Synapses += n
 	}
 	for k := range net.PopNames {
 		m.Sizes = append(m.Sizes, net.PopStart[k+1]-net.PopStart[k])
@@ -115,6 +115,20 @@ func BuildOn(ctx context.Context, p *params.Params, comm *cluster.Comm) (*Model,
 		return nil, fmt.Errorf("preparing simulation: %w", err)
 	}
 	return m, nil
+}
+
+// checksum returns the realised network's checksum (engine.Network's),
+// summed over the ranks, computed when first asked for (the build does not
+// pay for it); collective.
+func (m *Model) checksum() uint64 {
+	if !m.summed {
+		all, _ := cluster.Allgather(m.comm, []int64{int64(m.sim.Checksum(m.sim.Workers()))})
+		for _, v := range all {
+			m.sum += uint64(v)
+		}
+		m.summed = true
+	}
+	return m.sum
 }
 
 // Comm returns the communicator of the ranks that simulate the model.

@@ -279,11 +279,7 @@ func (n *Network) Part(rank, ranks int) (*Network, error) {
 // per-element hashes, so the checksums of the parts of a network add up
 // (mod 2^64) to the whole's. It uses up to threads goroutines.
 func (n *Network) Checksum(threads int) uint64 {
-	var sum uint64
-	for i := range n.V0 {
-		g := uint64(n.Global(i))
-		sum += mix64(g ^ mix64(math.Float64bits(n.V0[i])) ^ mix64(math.Float64bits(n.Ie[i])+0x51))
-	}
+	sum := n.neuronChecksum()
 	threads = max(threads, 1)
 	sums := make([]uint64, threads)
 	var wg sync.WaitGroup
@@ -304,8 +300,7 @@ func (n *Network) Checksum(threads int) uint64 {
 					default:
 						w = math.Float64bits(n.Weight64[k])
 					}
-					pair := uint64(src)<<32 | uint64(n.Global(int(t)))
-					s += mix64(mix64(pair) ^ (w<<16 | uint64(d)))
+					s += synapseHash(src, n.Global(int(t)), w, d)
 				}
 			}
 			sums[c] = s
@@ -316,6 +311,23 @@ func (n *Network) Checksum(threads int) uint64 {
 		sum += s
 	}
 	return sum
+}
+
+// neuronChecksum is the neurons' part of Checksum.
+func (n *Network) neuronChecksum() uint64 {
+	var sum uint64
+	for i := range n.V0 {
+		g := uint64(n.Global(i))
+		sum += mix64(g ^ mix64(math.Float64bits(n.V0[i])) ^ mix64(math.Float64bits(n.Ie[i])+0x51))
+	}
+	return sum
+}
+
+// synapseHash is a synapse's term of Checksum: source and target (indices
+// in the whole network), the weight's bits as stored and the delay.
+func synapseHash(src, tgt int, w uint64, d int) uint64 {
+	pair := uint64(src)<<32 | uint64(tgt)
+	return mix64(mix64(pair) ^ (w<<16 | uint64(d)))
 }
 
 // mix64 is the SplitMix64 finaliser.

@@ -291,3 +291,46 @@ func TestChecksum(t *testing.T) {
 		t.Fatal("a changed weight leaves the checksum as it was")
 	}
 }
+
+// TestSimChecksum checks that a Sim's checksum, computed from its grouped
+// synapses, is its network's: packed and unpacked, half and double
+// weights, whole and in parts, with any number of workers.
+func TestSimChecksum(t *testing.T) {
+	for _, double := range []bool{false, true} {
+		for _, unpacked := range []bool{false, true} {
+			disablePacking = unpacked
+			whole := richNet(double)
+			want := whole.Checksum(1)
+			var sum uint64
+			for r := 0; r < 2; r++ {
+				p, err := whole.Part(r, 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := New(p, Options{Workers: 3, Exchanger: nopExchanger{}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !double && unpacked == s.syn.packed {
+					t.Fatalf("packed = %v with packing disabled = %v", s.syn.packed, unpacked)
+				}
+				sum += s.Checksum(2)
+			}
+			s, err := New(richNet(double), Options{Workers: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Checksum(3); got != want || sum != want {
+				t.Errorf("double %v, unpacked %v: Sim checksum %x, of parts %x; the network's %x", double, unpacked, got, sum, want)
+			}
+		}
+	}
+	disablePacking = false
+}
+
+// nopExchanger lets a part be made without running it.
+type nopExchanger struct{}
+
+func (nopExchanger) ExchangeSpikes(local []uint32, stop bool, all []uint32) ([]uint32, bool) {
+	return append(all[:0], local...), stop
+}
