@@ -469,11 +469,13 @@ func drawDelay(r *rand.Rand, mean, sd, h float64, maxSteps int) (int, error) {
 	for i := 0; i < maxRedraws; i++ {
 		d := mean + sd*r.NormFloat64()
 		if d >= h/2 {
-			steps := math.Round(d / h)
+			// NEST's rounding of a delay to steps, floor(d/h + 0.5); for
+			// d/h >= 0.5 it is math.Round's, and at least 1.
+			steps := math.Floor(d/h + 0.5)
 			if steps > float64(maxSteps) {
 				return 0, fmt.Errorf("delay %v ms is more than %d steps of %v ms", d, maxSteps, h)
 			}
-			return int(max(steps, 1)), nil
+			return int(steps), nil
 		}
 	}
 	return 0, fmt.Errorf("delay mean %v ms, sd %v ms: no draw >= resolution/2 in %d tries", mean, sd, maxRedraws)

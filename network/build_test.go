@@ -3,6 +3,7 @@ package network
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/pd14/microcircuit/engine"
@@ -469,6 +470,29 @@ func TestMatrixOverrides(t *testing.T) {
 			if s != s0 {
 				t.Errorf("pair %d<-%d changed: %+v, was %+v", y, x, s, s0)
 			}
+		}
+	}
+}
+
+// TestDelayRounding checks that floor(x + 0.5), the rounding drawDelay
+// uses (NEST's), is math.Round for every x >= 0.5 that matters: random
+// quotients, the halves and their neighbours.
+func TestDelayRounding(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	check := func(x float64) {
+		if got, want := math.Floor(x+0.5), math.Round(x); got != want || got < 1 {
+			t.Fatalf("x = %v: floor(x+0.5) = %v, round = %v", x, got, want)
+		}
+	}
+	for range 10_000_000 {
+		check(0.5 + 1000*r.Float64())
+	}
+	for k := 0.0; k < 70000; k++ {
+		x := k + 0.5
+		check(x)
+		check(math.Nextafter(x, math.Inf(1)))
+		if k > 0 {
+			check(math.Nextafter(x, 0))
 		}
 	}
 }
