@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -73,6 +74,10 @@ type segment struct {
 	lo, hi int      // neurons (indices within the Sim)
 	pop    int      // population
 	bg     *poisson // Poisson background counts, nil for none
+	// ieShared tells that every neuron of the segment has the constant
+	// current ie: the update then reads no per-neuron array for it.
+	ieShared bool
+	ie       float64
 }
 
 // Options configure a Sim.
@@ -160,7 +165,12 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 			if lo >= hi {
 				continue
 			}
-			seg := segment{lo: lo, hi: hi, pop: p}
+			seg := segment{lo: lo, hi: hi, pop: p, ieShared: true, ie: s.nrn.ie[lo]}
+			for _, v := range s.nrn.ie[lo:hi] {
+				if math.Float64bits(v) != math.Float64bits(seg.ie) {
+					seg.ieShared = false
+				}
+			}
 			if net.BgRate != nil && net.BgRate[p] > 0 {
 				seg.bg = newPoisson(net.BgRate[p] * h * 1e-3)
 			}

@@ -17,7 +17,8 @@ func hasF16C() bool {
 
 // updateAVX2 advances n neurons (a multiple of 4) by one step exactly as
 // updateScalar does, four at a time, and sets mask[j/4] bit j%4 for every
-// neuron j that spikes.
+// neuron j that spikes. With ie nil the neurons share one constant current,
+// whose sum with i0 is c's I0 entry.
 //
 //go:noescape
 func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts)

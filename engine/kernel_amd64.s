@@ -43,8 +43,18 @@ loop:
 	VADDPD  Y4, Y3, Y3
 	VMULPD  P21IN(R11), Y2, Y4
 	VADDPD  Y4, Y3, Y3
+	// The constant current: per neuron (ie + i0), or, with ie nil, the
+	// segment's ie + i0 in the I0 constant.
+	TESTQ   DX, DX
+	JZ      constie
 	VMOVUPD (DX)(R12*8), Y4
 	VADDPD  I0(R11), Y4, Y4
+	JMP     haveie
+
+constie:
+	VMOVUPD I0(R11), Y4
+
+haveie:
 	VMULPD  P20(R11), Y4, Y4
 	VADDPD  Y4, Y3, Y3
 

@@ -383,6 +383,8 @@ func vectorMatchesScalar(t *testing.T, poisson bool) {
 			for i := range net.Ie {
 				net.Ie[i] = 100
 			}
+			// A current pulse on top of the shared constant current.
+			net.Pulses = []Pulse{{150, 1000, 1300}, {60, 1100, 1250}}
 		}
 		disablePacking = unpacked
 		sim, err := New(net, Options{Workers: 2})

@@ -156,9 +156,14 @@ func (s *Sim) updateSegment(wk *worker, seg segment, i0 float64, bg []uint64, ar
 	}
 	if n4 > 0 {
 		nr := &s.nrn
+		ie := &nr.ie[lo]
 		c := s.consts(scr, i0)
+		if seg.ieShared {
+			// Rounded as the per-neuron sum ie[j] + i0 is.
+			ie, c = nil, s.consts(scr, seg.ie+i0)
+		}
 		mask := scr.mask[:n4/4]
-		updateAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &nr.ie[lo], &arrEx[0], &arrIn[0], &nr.refr[lo], &mask[0], n4, c)
+		updateAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.refr[lo], &mask[0], n4, c)
 		for b, m := range mask {
 			for m != 0 {
 				bit := bits.TrailingZeros8(m)
