@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"runtime"
 	"sync"
 
@@ -42,6 +41,7 @@ type block struct {
 	count              int64
 	wMean, wSD         float64
 	dMean, dSD         float64
+	delays             *delayTable // draws dMean, dSD in steps
 	key                uint64
 	// held is the index among the neurons held of the block's first held
 	// target; deg[j] is the in-degree of held target held+j.
@@ -201,13 +201,12 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 		c := &chunks[i]
 		b := c.b
 		c.off = make([]int64, b.srcCount)
-		var src rand.PCG
-		r := rand.New(&src)
+		var src rng.SplitMix
 		for j := c.t0; j < c.t1; j++ {
 			g := rank + (b.held+j)*ranks
-			rng.Seed(&src, b.key, 1+2*uint64(g))
+			rng.SeedSplitMix(&src, b.key, 1+2*uint64(g))
 			for k := int32(0); k < b.deg[j]; k++ {
-				c.off[r.IntN(b.srcCount)]++
+				c.off[rng.IntN(&src, uint32(b.srcCount))]++
 			}
 		}
 	})
@@ -242,6 +241,12 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 	// every part accepts or refuses the same delays.
 	maxDelay := (&engine.Network{TargetBits: engine.TargetBitsFor(N)}).MaxDelay()
 	useHalf := halfFits(blocks)
+	for _, b := range blocks {
+		var err error
+		if b.delays, err = newDelayTable(b.dMean, b.dSD, h, maxDelay); err != nil {
+			return nil, err
+		}
+	}
 	// The synapse arrays take seconds to allocate at full scale (the
 	// runtime zeroes them, page by page) and cannot be interrupted; wait
 	// for them only as long as ctx is not cancelled.
@@ -272,8 +277,6 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 		w32 []float32
 	}
 	scr := make([]scratch, threads)
-	var errOnce sync.Once
-	var buildErr error
 	err = parallel(ctx, len(chunks), threads, func(worker, i int) {
 		c := &chunks[i]
 		b := c.b
@@ -287,14 +290,13 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 		} else {
 			sc.w32 = grow(sc.w32, c.n)
 		}
-		var srcPCG, wdPCG rand.PCG
-		rs, rw := rand.New(&srcPCG), rand.New(&wdPCG)
+		var srcRNG, wdRNG rng.SplitMix
 		at := 0
 		for j := c.t0; j < c.t1; j++ {
 			g := rank + (b.held+j)*ranks
-			rng.Seed(&srcPCG, b.key, 1+2*uint64(g))
+			rng.SeedSplitMix(&srcRNG, b.key, 1+2*uint64(g))
 			for k := int32(0); k < b.deg[j]; k++ {
-				s := int32(rs.IntN(b.srcCount))
+				s := int32(rng.IntN(&srcRNG, uint32(b.srcCount)))
 				sc.src[at+int(k)] = s
 				sc.pos[s+1]++
 			}
@@ -308,14 +310,10 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 		for j := c.t0; j < c.t1; j++ {
 			g := rank + (b.held+j)*ranks
 			tgt := uint32(b.held + j)
-			rng.Seed(&wdPCG, b.key, 2+2*uint64(g))
+			rng.SeedSplitMix(&wdRNG, b.key, 2+2*uint64(g))
 			for range b.deg[j] {
-				w := drawWeight(rw, b.wMean, b.wSD, exc)
-				d, err := drawDelay(rw, b.dMean, b.dSD, h, maxDelay)
-				if err != nil {
-					errOnce.Do(func() { buildErr = err })
-					return
-				}
+				w := drawWeight(&wdRNG, b.wMean, b.wSD, exc)
+				d := b.delays.draw(&wdRNG)
 				s := sc.src[at]
 				at++
 				k := sc.pos[s]
@@ -347,9 +345,6 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 	})
 	if err != nil {
 		return nil, err
-	}
-	if buildErr != nil {
-		return nil, buildErr
 	}
 
 	// Background input.
@@ -422,9 +417,9 @@ func split(blocks []*block) []chunk {
 
 // drawWeight draws a normal weight, redrawn until it has the sign of its
 // source (>= 0 excitatory, <= 0 inhibitory).
-func drawWeight(r *rand.Rand, mean, sd float64, exc bool) float64 {
+func drawWeight(r *rng.SplitMix, mean, sd float64, exc bool) float64 {
 	for {
-		w := mean + sd*r.NormFloat64()
+		w := mean + sd*rng.Normal(r)
 		if (exc && w >= 0) || (!exc && w <= 0) {
 			return w
 		}
@@ -459,27 +454,6 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// maxRedraws bounds the redraw loop of a delay whose distribution lies
-// almost entirely below h/2.
-const maxRedraws = 1000
-
-// drawDelay draws a normal delay, redrawn until it is >= h/2, and returns it
-// rounded to whole steps (at least 1, at most maxSteps).
-func drawDelay(r *rand.Rand, mean, sd, h float64, maxSteps int) (int, error) {
-	for i := 0; i < maxRedraws; i++ {
-		d := mean + sd*r.NormFloat64()
-		if d >= h/2 {
-			// NEST's rounding of a delay to steps, floor(d/h + 0.5); for
-			// d/h >= 0.5 it is math.Round's, and at least 1.
-			steps := math.Floor(d/h + 0.5)
-			if steps > float64(maxSteps) {
-				return 0, fmt.Errorf("delay %v ms is more than %d steps of %v ms", d, maxSteps, h)
-			}
-			return int(steps), nil
-		}
-	}
-	return 0, fmt.Errorf("delay mean %v ms, sd %v ms: no draw >= resolution/2 in %d tries", mean, sd, maxRedraws)
-}
 
 // parallel calls f(worker, i) for i = 0..n-1 on up to threads goroutines
 // numbered 0..threads-1, and stops handing out work when ctx is cancelled

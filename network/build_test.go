@@ -4,10 +4,12 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/pd14/microcircuit/engine"
 	"github.com/pd14/microcircuit/internal/half"
+	"github.com/pd14/microcircuit/internal/rng"
 	"github.com/pd14/microcircuit/params"
 )
 
@@ -474,25 +476,48 @@ func TestMatrixOverrides(t *testing.T) {
 	}
 }
 
-// TestDelayRounding checks that floor(x + 0.5), the rounding drawDelay
-// uses (NEST's), is math.Round for every x >= 0.5 that matters: random
-// quotients, the halves and their neighbours.
-func TestDelayRounding(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	check := func(x float64) {
-		if got, want := math.Floor(x+0.5), math.Round(x); got != want || got < 1 {
-			t.Fatalf("x = %v: floor(x+0.5) = %v, round = %v", x, got, want)
+// TestDelayTable checks the delay tables against the reference's way of
+// drawing delays (normal, redrawn until >= h/2, rounded as NEST rounds,
+// floor(d/h + 0.5)): two million draws of each, compared step by step.
+func TestDelayTable(t *testing.T) {
+	const n = 2_000_000
+	const h = 0.1
+	r := rand.New(rand.NewPCG(5, 6))
+	var src rng.SplitMix
+	for _, c := range []struct{ mean, sd float64 }{{1.5, 0.75}, {0.75, 0.375}, {0.02, 0.5}, {1.5, 0}, {0.3, 0.01}} {
+		tab, err := newDelayTable(c.mean, c.sd, h, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := map[int]float64{}, map[int]float64{}
+		for range n {
+			got[tab.draw(&src)]++
+			for {
+				d := c.mean + c.sd*r.NormFloat64()
+				if d >= h/2 {
+					want[int(math.Floor(d/h+0.5))]++
+					break
+				}
+			}
+		}
+		for k := range got {
+			if k < 1 || want[k] == 0 && got[k] > 25 {
+				t.Errorf("mean %v sd %v: step %d drawn %v times, the reference way %v", c.mean, c.sd, k, got[k], want[k])
+			}
+		}
+		for k, w := range want {
+			if math.Abs(got[k]-w) > 5*math.Sqrt(2*w)+5 {
+				t.Errorf("mean %v sd %v: step %d drawn %v times, the reference way %v", c.mean, c.sd, k, got[k], w)
+			}
 		}
 	}
-	for range 10_000_000 {
-		check(0.5 + 1000*r.Float64())
-	}
-	for k := 0.0; k < 70000; k++ {
-		x := k + 0.5
-		check(x)
-		check(math.Nextafter(x, math.Inf(1)))
-		if k > 0 {
-			check(math.Nextafter(x, 0))
+	for _, c := range []struct {
+		mean, sd float64
+		max      int
+		msg      string
+	}{{0.04, 0, 100, "half a step"}, {0.01, 0.001, 100, "half a step"}, {5, 1, 60, "more than 60 steps"}} {
+		if _, err := newDelayTable(c.mean, c.sd, h, c.max); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("mean %v sd %v: got %v, want an error with %q", c.mean, c.sd, err, c.msg)
 		}
 	}
 }
