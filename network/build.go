@@ -454,7 +454,6 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-
 // parallel calls f(worker, i) for i = 0..n-1 on up to threads goroutines
 // numbered 0..threads-1, and stops handing out work when ctx is cancelled
 // (returning its error).
