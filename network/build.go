@@ -41,7 +41,8 @@ type block struct {
 	count              int64
 	wMean, wSD         float64
 	dMean, dSD         float64
-	delays             *delayTable // draws dMean, dSD in steps
+	delays             *delayTable  // draws dMean, dSD in steps
+	weights            *weightTable // draws wMean, wSD in half precision
 	key                uint64
 	// held is the index among the neurons held of the block's first held
 	// target; deg[j] is the in-degree of held target held+j.
@@ -246,6 +247,9 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 		if b.delays, err = newDelayTable(b.dMean, b.dSD, h, maxDelay); err != nil {
 			return nil, err
 		}
+		if useHalf {
+			b.weights = newWeightTable(b.wMean, b.wSD)
+		}
 	}
 	// The synapse arrays take seconds to allocate at full scale (the
 	// runtime zeroes them, page by page) and cannot be interrupted; wait
@@ -312,7 +316,13 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 			tgt := uint32(b.held + j)
 			rng.SeedSplitMix(&wdRNG, b.key, 2+2*uint64(g))
 			for range b.deg[j] {
-				w := drawWeight(&wdRNG, b.wMean, b.wSD, exc)
+				var w16 uint16
+				var w float64
+				if useHalf {
+					w16 = b.weights.draw(&wdRNG)
+				} else {
+					w = drawWeight(&wdRNG, b.wMean, b.wSD, exc)
+				}
 				d := b.delays.draw(&wdRNG)
 				s := sc.src[at]
 				at++
@@ -320,7 +330,7 @@ func BuildPart(ctx context.Context, p *params.Params, threads, rank, ranks int) 
 				sc.pos[s]++
 				sc.syn[k] = net.Pack(tgt, d)
 				if useHalf {
-					sc.w16[k] = toHalf(w)
+					sc.w16[k] = w16
 				} else {
 					sc.w32[k] = float32(w)
 				}

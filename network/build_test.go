@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -520,4 +521,66 @@ func TestDelayTable(t *testing.T) {
 			t.Errorf("mean %v sd %v: got %v, want an error with %q", c.mean, c.sd, err, c.msg)
 		}
 	}
+}
+
+// TestWeightTable checks the weight tables: every half-precision weight's
+// interval of float64 weights (halfFloor) is the set that toHalf rounds to
+// it, and draws agree with the reference's way (normal, redrawn until it
+// has its sign, rounded to half precision) in a two-sample
+// Kolmogorov–Smirnov test of two million draws each.
+func TestWeightTable(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 1_000_000 {
+		w := math.Abs(400 * r.NormFloat64())
+		v := toHalf(w)
+		if !(halfFloor(v) <= w && (v == 0x7bff || w < halfFloor(v+1))) {
+			t.Fatalf("w = %v rounds to %#x, outside [%v, %v)", w, v, halfFloor(v), halfFloor(v+1))
+		}
+	}
+	const n = 2_000_000
+	var src rng.SplitMix
+	for _, c := range []struct{ mean, sd float64 }{{87.8, 8.78}, {-351.2, 35.12}, {0.5, 2}, {-3, 0}} {
+		tab := newWeightTable(c.mean, c.sd)
+		got, want := make([]float64, n), make([]float64, n)
+		for i := range n {
+			got[i] = float64(half.ToFloat32(tab.draw(&src)))
+			want[i] = float64(half.ToFloat32(toHalf(drawReference(r, c.mean, c.sd))))
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if got[0]*want[0] <= 0 && c.mean != 0 {
+			t.Errorf("mean %v sd %v: smallest %v and %v: a weight of the wrong sign", c.mean, c.sd, got[0], want[0])
+		}
+		if d := ks(got, want); d > 1.63*math.Sqrt(2.0/n) {
+			t.Errorf("mean %v sd %v: KS distance %.5f to the reference's draws", c.mean, c.sd, d)
+		}
+	}
+}
+
+// drawReference draws a weight as the reference does: normal, redrawn until
+// it has the sign of mean.
+func drawReference(r *rand.Rand, mean, sd float64) float64 {
+	for {
+		w := mean + sd*r.NormFloat64()
+		if (mean >= 0 && w >= 0) || (mean < 0 && w <= 0) {
+			return w
+		}
+	}
+}
+
+// ks returns the two-sample Kolmogorov–Smirnov distance of sorted a and b.
+func ks(a, b []float64) float64 {
+	var i, j int
+	d := 0.0
+	for i < len(a) && j < len(b) {
+		x := min(a[i], b[j])
+		for i < len(a) && a[i] == x {
+			i++
+		}
+		for j < len(b) && b[j] == x {
+			j++
+		}
+		d = max(d, math.Abs(float64(i)/float64(len(a))-float64(j)/float64(len(b))))
+	}
+	return d
 }
