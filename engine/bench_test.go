@@ -42,11 +42,22 @@ func BenchmarkUpdate(b *testing.B) {
 // benchSteps simulates net, whose neurons have no synapses, on workers
 // goroutines for about b.N neuron-steps and reports the time per neuron and
 // step.
+// Each kernel level the machine has is a sub-benchmark.
 func benchSteps(b *testing.B, net *Network, workers int) {
-	sim, err := New(net, Options{Workers: workers})
+	for level := kernelScalar; level <= bestKernel; level++ {
+		name := [...]string{"scalar", "avx2", "avx512"}[level]
+		b.Run(name, func(b *testing.B) { benchStepsAt(b, net, workers, level) })
+	}
+}
+
+func benchStepsAt(b *testing.B, net *Network, workers int, level kernelLevel) {
+	// New spends the network's synapse arrays: simulate a copy.
+	cp := *net
+	sim, err := New(&cp, Options{Workers: workers})
 	if err != nil {
 		b.Fatal(err)
 	}
+	sim.kernel = level
 	b.ResetTimer()
 	n := int64(net.N())
 	steps := int64(b.N)/n + 1

@@ -203,7 +203,7 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 			continue
 		}
 		at := q.extend(len(tg), sy.w64 != nil)
-		if sy.w16 != nil && mult == 1 && haveKernel && !s.scalar && len(tg) >= 8 {
+		if sy.w16 != nil && mult == 1 && s.kernel >= kernelAVX2 && len(tg) >= 8 {
 			n8 := len(tg) &^ 7
 			copyEvents(&q.tgt[at], &q.w32[at], &tg[0], &sy.w16[start], n8)
 			copy(q.tgt[at+n8:], tg[n8:])

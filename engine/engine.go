@@ -37,7 +37,7 @@ type Sim struct {
 
 	stop   atomic.Bool
 	bar    barrier
-	scalar bool // use the scalar kernels only
+	kernel kernelLevel // the widest kernels used (tests choose narrower ones)
 }
 
 // worker is what one worker goroutine owns: a contiguous range of the
@@ -125,7 +125,7 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		net: net, n: n, rank: net.Rank, ranks: max(net.Ranks, 1), total: net.Total(), w: workers,
 		nrn: newNeurons(net),
 		syn: synapses{target: net.Syn, w16: net.Weight16, w32: net.Weight32, w64: net.Weight64},
-		xch: exchange{x: o.Exchanger},
+		xch: exchange{x: o.Exchanger}, kernel: bestKernel,
 	}
 	s.wk = make([]worker, workers)
 	for k := range s.wk {

@@ -10,6 +10,19 @@ import (
 // neuron update, F16C for converting half-precision weights.
 var haveKernel = cpu.X86.HasAVX2 && hasF16C()
 
+// bestKernel is the widest neuron and Poisson kernel that runs here:
+// AVX-512 (F, DQ and VL: VPMULLQ, VPMOVD2M) where the processor and the
+// operating system support it, else AVX2.
+var bestKernel = func() kernelLevel {
+	switch {
+	case haveKernel && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL:
+		return kernelAVX512
+	case haveKernel:
+		return kernelAVX2
+	}
+	return kernelScalar
+}()
+
 func hasF16C() bool {
 	_, _, ecx, _ := cpuid(1, 0)
 	return ecx&(1<<29) != 0
@@ -22,6 +35,12 @@ func hasF16C() bool {
 //
 //go:noescape
 func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts)
+
+// updateAVX512 is updateAVX2 for n a multiple of 8, eight neurons at a
+// time; mask[j/8] bit j%8 is set for every neuron j that spikes.
+//
+//go:noescape
+func updateAVX512(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts)
 
 // copyEvents copies n targets (a multiple of 8) and converts their n
 // half-precision weights to float32, exactly as half.ToFloat32 does for the
@@ -40,6 +59,12 @@ func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 //
 //go:noescape
 func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int
+
+// poissonAVX512 is poissonAVX2 for n a multiple of 8, eight neurons at a
+// time.
+//
+//go:noescape
+func poissonAVX512(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int
 
 // prefetch asks the processor to start loading the cache line at p.
 //

@@ -7,6 +7,17 @@ import "unsafe"
 // haveKernel reports whether the vector kernels can run here.
 const haveKernel = false
 
+// bestKernel is the widest neuron and Poisson kernel that runs here.
+const bestKernel = kernelScalar
+
+func updateAVX512(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts) {
+	panic("updateAVX512 without AVX-512")
+}
+
+func poissonAVX512(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int {
+	panic("poissonAVX512 without AVX-512")
+}
+
 func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts) {
 	panic("updateAVX2 without AVX2")
 }

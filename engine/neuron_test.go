@@ -354,20 +354,30 @@ func TestVoltmeterClosedForm(t *testing.T) {
 	}
 }
 
-// TestVectorKernelMatchesScalar runs one network with the vector neuron
-// update and with the scalar one: every membrane potential, current and
-// spike must agree to the bit.
+// TestVectorKernelMatchesScalar runs one network with each vector neuron
+// update this machine has and with the scalar one: every membrane
+// potential, current and spike must agree to the bit.
 func TestVectorKernelMatchesScalar(t *testing.T) {
-	t.Run("dc", func(t *testing.T) { vectorMatchesScalar(t, false) })
-	t.Run("poisson", func(t *testing.T) { vectorMatchesScalar(t, true) })
-}
-
-func vectorMatchesScalar(t *testing.T, poisson bool) {
-	if !haveKernel {
+	if bestKernel == kernelScalar {
 		t.Skip("no vector kernel on this machine")
 	}
-	run := func(scalar, unpacked bool) (*Sim, []int32, []uint32) {
-		net := randomNet(1003, 200, 30, 390) // 1003: a remainder for the scalar tail
+	for _, level := range []kernelLevel{kernelAVX2, kernelAVX512} {
+		if level > bestKernel {
+			t.Logf("no AVX-512 here: its kernels are not tested")
+			continue
+		}
+		name := map[kernelLevel]string{kernelAVX2: "avx2", kernelAVX512: "avx512"}[level]
+		t.Run(name+"/dc", func(t *testing.T) { vectorMatchesScalar(t, level, false, 30) })
+		t.Run(name+"/poisson", func(t *testing.T) { vectorMatchesScalar(t, level, true, 30) })
+		// Few delays: groups of 8 and more synapses, whose events the
+		// vector copy moves when they are not packed.
+		t.Run(name+"/groups", func(t *testing.T) { vectorMatchesScalar(t, level, false, 3) })
+	}
+}
+
+func vectorMatchesScalar(t *testing.T, level kernelLevel, poisson bool, maxDelay int) {
+	run := func(level kernelLevel, unpacked bool) (*Sim, []int32, []uint32) {
+		net := randomNet(1003, 200, maxDelay, 390) // 1003: a remainder for the scalar tail
 		for i := range net.Ie {
 			net.Ie[i] = 360 + float64(i%50)
 		}
@@ -392,7 +402,7 @@ func vectorMatchesScalar(t *testing.T, poisson bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sim.scalar = scalar
+		sim.kernel = level
 		if sim.syn.packed == unpacked {
 			t.Fatalf("packed %v, want %v", sim.syn.packed, !unpacked)
 		}
@@ -402,11 +412,31 @@ func vectorMatchesScalar(t *testing.T, poisson bool) {
 		st, id := sim.Spikes()
 		return sim, st, id
 	}
-	a, sa, ia := run(false, false)
+	a, sa, ia := run(level, false)
 	for _, unpacked := range []bool{false, true} {
-		b, sb, ib := run(true, unpacked)
+		b, sb, ib := run(kernelScalar, unpacked)
 		compareSims(t, a, b, sa, sb, ia, ib)
 	}
+	// The events of networks too large to pack: vector copy and scalar.
+	a, sa, ia = run(level, true)
+	if copied := vectorCopies(a); copied == 0 && maxDelay < 10 {
+		t.Fatalf("no group of 8 or more synapses: the vector event copy was not tested")
+	}
+	b, sb, ib := run(kernelScalar, true)
+	compareSims(t, a, b, sa, sb, ia, ib)
+}
+
+// vectorCopies returns how many of sim's synapse groups the vector event
+// copy moves (those of 8 synapses or more) when their source spikes.
+func vectorCopies(sim *Sim) int {
+	n, start := 0, int64(0)
+	for _, end := range sim.syn.grpEnd {
+		if end-start >= 8 {
+			n++
+		}
+		start = end
+	}
+	return n
 }
 
 // compareSims fails unless two runs agree in every spike and state bit.

@@ -14,9 +14,10 @@ type poisson struct {
 }
 
 // poissonConsts are the constants of the vector Poisson kernel, each
-// replicated for the four lanes: the SplitMix64 increment, its two
-// multipliers (whole and high halves), the weight, and scratch space.
-type poissonConsts [7][4]uint64
+// replicated for the four lanes of AVX2: the SplitMix64 increment, its two
+// multipliers (whole and high halves), the weight, and scratch space for
+// eight lanes (the last two rows).
+type poissonConsts [8][4]uint64
 
 func newPoissonConsts(weight float64) poissonConsts {
 	var c poissonConsts

@@ -119,6 +119,17 @@ func (s *Sim) flush(wk *worker) {
 	}
 }
 
+// kernelLevel is a set of neuron and Poisson kernels: scalar Go, or
+// assembly for a vector instruction set.
+type kernelLevel int
+
+// The kernel levels, narrowest first.
+const (
+	kernelScalar kernelLevel = iota
+	kernelAVX2
+	kernelAVX512
+)
+
 // kernelConsts are the constants of the neuron update, each replicated for
 // the four lanes of the vector kernel.
 type kernelConsts [11][4]float64
@@ -133,13 +144,19 @@ func (s *Sim) updateSegment(wk *worker, seg segment, i0 float64, bg []uint64, ar
 		pd, bgW := seg.bg, s.net.BgWeight
 		arr := arrEx[:len(bg)]
 		done := 0
-		if haveKernel && !s.scalar && len(bg) >= 4 {
-			done = len(bg) &^ 3
+		if s.kernel >= kernelAVX2 && len(bg) >= 4 {
 			if scr.pc[5][0] != math.Float64bits(bgW) {
 				scr.pc = newPoissonConsts(bgW)
 			}
 			fi, fz := scr.fixIdx, scr.fixZ
-			nfix := poissonAVX2(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
+			var nfix int
+			if s.kernel == kernelAVX512 && len(bg) >= 8 {
+				done = len(bg) &^ 7
+				nfix = poissonAVX512(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
+			} else {
+				done = len(bg) &^ 3
+				nfix = poissonAVX2(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
+			}
 			for f := 0; f < nfix; f++ {
 				arr[fi[f]] += bgW * float64(pd.finish(fz[f]))
 			}
@@ -150,11 +167,18 @@ func (s *Sim) updateSegment(wk *worker, seg segment, i0 float64, bg []uint64, ar
 			arr[j] += bgW * float64(pd.draw(&bg[j]))
 		}
 	}
-	n4 := 0
-	if haveKernel && !s.scalar {
-		n4 = (hi - lo) &^ 3
+	lanes := 0
+	switch s.kernel {
+	case kernelAVX2:
+		lanes = 4
+	case kernelAVX512:
+		lanes = 8
 	}
-	if n4 > 0 {
+	nv := 0
+	if lanes > 0 {
+		nv = (hi - lo) / lanes * lanes
+	}
+	if nv > 0 {
 		nr := &s.nrn
 		ie := &nr.ie[lo]
 		c := s.consts(scr, i0)
@@ -162,17 +186,21 @@ func (s *Sim) updateSegment(wk *worker, seg segment, i0 float64, bg []uint64, ar
 			// Rounded as the per-neuron sum ie[j] + i0 is.
 			ie, c = nil, s.consts(scr, seg.ie+i0)
 		}
-		mask := scr.mask[:n4/4]
-		updateAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.refr[lo], &mask[0], n4, c)
+		mask := scr.mask[:nv/lanes]
+		if lanes == 8 {
+			updateAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.refr[lo], &mask[0], nv, c)
+		} else {
+			updateAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.refr[lo], &mask[0], nv, c)
+		}
 		for b, m := range mask {
 			for m != 0 {
 				bit := bits.TrailingZeros8(m)
-				spk = append(spk, uint32(s.global(lo+4*b+bit)))
+				spk = append(spk, uint32(s.global(lo+lanes*b+bit)))
 				m &= m - 1
 			}
 		}
 	}
-	return s.updateScalar(lo+n4, hi, i0, arrEx[n4:], arrIn[n4:], spk)
+	return s.updateScalar(lo+nv, hi, i0, arrEx[nv:], arrIn[nv:], spk)
 }
 
 // consts returns the kernel constants for a step with current i0, kept in

@@ -1,0 +1,200 @@
+// Copyright the microcircuit authors. SPDX-License-Identifier: GPL-2.0-or-later
+
+#include "textflag.h"
+
+// AVX-512 twins of updateAVX2 and poissonAVX2: eight neurons per
+// iteration, the blends as opmask moves, the 64-bit multiplies of
+// SplitMix64 as VPMULLQ. Each computes exactly what its scalar twin does.
+
+// Offsets of the constants in kernelConsts (each replicated 4 times).
+#define P22 0
+#define P21EX 32
+#define P21IN 64
+#define P20 96
+#define P11EX 128
+#define P11IN 160
+#define THETA 192
+#define VRESET 224
+#define REFSTEPS 256
+#define ONE 288
+#define I0 320
+
+// The neuron update of eight neurons at R12 after the new membrane
+// potential (before the refractory check) is in Z3; V, iex, iin in Z0-Z2.
+#define UPDATE8 \
+	VMOVUPD (R8)(R12*8), Z5        \
+	VCMPPD  $0, Z27, Z5, K1        \
+	VMOVAPD Z3, K1, Z0             \
+	VSUBPD  Z25, Z5, Z5            \
+	VMAXPD  Z27, Z5, Z5            \
+	VMULPD  Z20, Z1, Z1            \
+	VADDPD  (SI)(R12*8), Z1, Z1    \
+	VMULPD  Z21, Z2, Z2            \
+	VADDPD  (DI)(R12*8), Z2, Z2    \
+	VMOVUPD Z1, (BX)(R12*8)        \
+	VMOVUPD Z2, (CX)(R12*8)        \
+	VMOVUPD Z27, (SI)(R12*8)       \
+	VMOVUPD Z27, (DI)(R12*8)       \
+	VCMPPD  $0x1d, Z22, Z0, K2     \
+	VMOVAPD Z23, K2, Z0            \
+	VMOVAPD Z24, K2, Z5            \
+	VMOVUPD Z0, (AX)(R12*8)        \
+	VMOVUPD Z5, (R8)(R12*8)        \
+	KMOVW   K2, R13                \
+	MOVQ    R12, R14               \
+	SHRQ    $3, R14                \
+	MOVB    R13, (R9)(R14*1)
+
+// The membrane potential's first three terms, ((v*P22 + iex*P21ex) +
+// iin*P21in), of the eight neurons at R12 into Z3.
+#define MEMBRANE8 \
+	VMOVUPD (AX)(R12*8), Z0 \
+	VMOVUPD (BX)(R12*8), Z1 \
+	VMOVUPD (CX)(R12*8), Z2 \
+	VMULPD  Z16, Z0, Z3     \
+	VMULPD  Z17, Z1, Z4     \
+	VADDPD  Z4, Z3, Z3      \
+	VMULPD  Z18, Z2, Z4     \
+	VADDPD  Z4, Z3, Z3
+
+// func updateAVX512(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts)
+TEXT ·updateAVX512(SB), NOSPLIT, $0-80
+	MOVQ v+0(FP), AX
+	MOVQ iex+8(FP), BX
+	MOVQ iin+16(FP), CX
+	MOVQ ie+24(FP), DX
+	MOVQ arrEx+32(FP), SI
+	MOVQ arrIn+40(FP), DI
+	MOVQ refr+48(FP), R8
+	MOVQ mask+56(FP), R9
+	MOVQ n+64(FP), R10
+	MOVQ c+72(FP), R11
+	VBROADCASTSD P22(R11), Z16
+	VBROADCASTSD P21EX(R11), Z17
+	VBROADCASTSD P21IN(R11), Z18
+	VBROADCASTSD P20(R11), Z19
+	VBROADCASTSD P11EX(R11), Z20
+	VBROADCASTSD P11IN(R11), Z21
+	VBROADCASTSD THETA(R11), Z22
+	VBROADCASTSD VRESET(R11), Z23
+	VBROADCASTSD REFSTEPS(R11), Z24
+	VBROADCASTSD ONE(R11), Z25
+	VBROADCASTSD I0(R11), Z26
+	VPXORQ       Z27, Z27, Z27
+	XORQ         R12, R12
+	TESTQ        DX, DX
+	JNZ          perneuron
+
+	// One constant current for all: its term (ie + i0)*P20 once.
+	VMULPD Z19, Z26, Z26
+
+shared:
+	CMPQ R12, R10
+	JGE  done
+	MEMBRANE8
+	VADDPD Z26, Z3, Z3
+	UPDATE8
+	ADDQ $8, R12
+	JMP  shared
+
+perneuron:
+	CMPQ R12, R10
+	JGE  done
+	MEMBRANE8
+	VADDPD  (DX)(R12*8), Z26, Z4
+	VMULPD  Z19, Z4, Z4
+	VADDPD  Z4, Z3, Z3
+	UPDATE8
+	ADDQ $8, R12
+	JMP  perneuron
+
+done:
+	VZEROUPPER
+	RET
+
+// Offsets in poissonConsts (rows of 4 uint64).
+#define PGOLD 0
+#define PC1 32
+#define PC2 96
+#define PW 160
+#define PSCRATCH 192
+
+// func poissonAVX512(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int
+TEXT ·poissonAVX512(SB), NOSPLIT, $0-64
+	MOVQ state+0(FP), SI
+	MOVQ arr+8(FP), DI
+	MOVQ table+16(FP), R8
+	MOVQ c+24(FP), R11
+	MOVQ fixIdx+32(FP), R9
+	MOVQ fixZ+40(FP), R10
+	MOVQ n+48(FP), CX
+	VPBROADCASTQ PGOLD(R11), Z16
+	VPBROADCASTQ PC1(R11), Z17
+	VPBROADCASTQ PC2(R11), Z18
+	VBROADCASTSD PW(R11), Z19
+	VPXORQ       Z20, Z20, Z20
+	XORQ         AX, AX // neuron index
+	XORQ         DX, DX // fixes
+
+ploop:
+	CMPQ AX, CX
+	JGE  pdone
+
+	// SplitMix64: state += golden; z = mix(state).
+	VMOVDQU64 (SI)(AX*8), Z0
+	VPADDQ    Z16, Z0, Z0
+	VMOVDQU64 Z0, (SI)(AX*8)
+	VPSRLQ    $30, Z0, Z1
+	VPXORQ    Z1, Z0, Z0
+	VPMULLQ   Z17, Z0, Z0
+	VPSRLQ    $27, Z0, Z1
+	VPXORQ    Z1, Z0, Z0
+	VPMULLQ   Z18, Z0, Z0
+	VPSRLQ    $31, Z0, Z1
+	VPXORQ    Z1, Z0, Z0
+
+	// Table lookup on the top 11 bits.
+	VPSRLQ     $53, Z0, Z1
+	KXNORW     K1, K1, K1
+	VPXORD     Y5, Y5, Y5
+	VPGATHERQD (R8)(Z1*4), K1, Y5
+
+	// Counts to doubles, times the weight; ambiguous lanes (negative
+	// entries) add nothing here and are fixed by the caller.
+	VPMOVD2M  Y5, K3
+	VPMAXSD   Y20, Y5, Y7
+	VCVTDQ2PD Y7, Z7
+	VMULPD    Z19, Z7, Z7
+	VADDPD    (DI)(AX*8), Z7, Z7
+	VMOVUPD   Z7, (DI)(AX*8)
+
+	KMOVW   K3, BX
+	TESTQ   BX, BX
+	JZ      pnext
+	VMOVDQU64 Z0, PSCRATCH(R11)
+	XORQ    R12, R12
+
+plane:
+	CMPQ R12, $8
+	JGE  pnext
+	BTQ  R12, BX
+	JCC  pskip
+	MOVQ AX, R13
+	ADDQ R12, R13
+	MOVL R13, (R9)(DX*4)
+	MOVQ PSCRATCH(R11)(R12*8), R13
+	MOVQ R13, (R10)(DX*8)
+	INCQ DX
+
+pskip:
+	INCQ R12
+	JMP  plane
+
+pnext:
+	ADDQ $8, AX
+	JMP  ploop
+
+pdone:
+	MOVQ DX, ret+56(FP)
+	VZEROUPPER
+	RET
