@@ -6,7 +6,8 @@
 // iteration, the blends as opmask moves, the 64-bit multiplies of
 // SplitMix64 as VPMULLQ. Each computes exactly what its scalar twin does.
 
-// Offsets of the constants in kernelConsts (each replicated 4 times).
+// Offsets of the constants in kernelConsts: float64s replicated 4 times,
+// then int32s replicated 8 times.
 #define P22 0
 #define P21EX 32
 #define P21IN 64
@@ -15,35 +16,35 @@
 #define P11IN 160
 #define THETA 192
 #define VRESET 224
-#define REFSTEPS 256
-#define ONE 288
-#define I0 320
+#define I0 256
+#define NOW 288
+#define UNTIL 320
 
 // The neuron update of eight neurons at R12 after the new membrane
 // potential (before the refractory check) is in Z3; V, iex, iin in Z0-Z2.
+// Refractory neurons (the step not past their end, int32(until - now) >= 0)
+// keep V; neurons that spike get the end of their refractory period.
 #define UPDATE8 \
-	VMOVUPD (R8)(R12*8), Z5        \
-	VCMPPD  $0, Z27, Z5, K1        \
-	VMOVAPD Z3, K1, Z0             \
-	VSUBPD  Z25, Z5, Z5            \
-	VMAXPD  Z27, Z5, Z5            \
-	VMULPD  Z20, Z1, Z1            \
-	VADDPD  (SI)(R12*8), Z1, Z1    \
-	VMULPD  Z21, Z2, Z2            \
-	VADDPD  (DI)(R12*8), Z2, Z2    \
-	VMOVUPD Z1, (BX)(R12*8)        \
-	VMOVUPD Z2, (CX)(R12*8)        \
-	VMOVUPD Z27, (SI)(R12*8)       \
-	VMOVUPD Z27, (DI)(R12*8)       \
-	VCMPPD  $0x1d, Z22, Z0, K2     \
-	VMOVAPD Z23, K2, Z0            \
-	VMOVAPD Z24, K2, Z5            \
-	VMOVUPD Z0, (AX)(R12*8)        \
-	VMOVUPD Z5, (R8)(R12*8)        \
-	KMOVW   K2, R13                \
-	MOVQ    R12, R14               \
-	SHRQ    $3, R14                \
-	MOVB    R13, (R9)(R14*1)
+	VMOVDQU32 (R8)(R12*4), Y5        \
+	VPSUBD    Y24, Y5, Y5            \
+	VPMOVD2M  Y5, K1                 \
+	VMOVAPD   Z3, K1, Z0             \
+	VMULPD    Z20, Z1, Z1            \
+	VADDPD    (SI)(R12*8), Z1, Z1    \
+	VMULPD    Z21, Z2, Z2            \
+	VADDPD    (DI)(R12*8), Z2, Z2    \
+	VMOVUPD   Z1, (BX)(R12*8)        \
+	VMOVUPD   Z2, (CX)(R12*8)        \
+	VMOVUPD   Z27, (SI)(R12*8)       \
+	VMOVUPD   Z27, (DI)(R12*8)       \
+	VCMPPD    $0x1d, Z22, Z0, K2     \
+	VMOVAPD   Z23, K2, Z0            \
+	VMOVUPD   Z0, (AX)(R12*8)        \
+	VMOVDQU32 Y25, K2, (R8)(R12*4)   \
+	KMOVW     K2, R13                \
+	MOVQ      R12, R14               \
+	SHRQ      $3, R14                \
+	MOVB      R13, (R9)(R14*1)
 
 // The membrane potential's first three terms, ((v*P22 + iex*P21ex) +
 // iin*P21in), of the eight neurons at R12 into Z3.
@@ -57,7 +58,7 @@
 	VMULPD  Z18, Z2, Z4     \
 	VADDPD  Z4, Z3, Z3
 
-// func updateAVX512(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts)
+// func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX512(SB), NOSPLIT, $0-80
 	MOVQ v+0(FP), AX
 	MOVQ iex+8(FP), BX
@@ -65,7 +66,7 @@ TEXT ·updateAVX512(SB), NOSPLIT, $0-80
 	MOVQ ie+24(FP), DX
 	MOVQ arrEx+32(FP), SI
 	MOVQ arrIn+40(FP), DI
-	MOVQ refr+48(FP), R8
+	MOVQ until+48(FP), R8
 	MOVQ mask+56(FP), R9
 	MOVQ n+64(FP), R10
 	MOVQ c+72(FP), R11
@@ -77,8 +78,8 @@ TEXT ·updateAVX512(SB), NOSPLIT, $0-80
 	VBROADCASTSD P11IN(R11), Z21
 	VBROADCASTSD THETA(R11), Z22
 	VBROADCASTSD VRESET(R11), Z23
-	VBROADCASTSD REFSTEPS(R11), Z24
-	VBROADCASTSD ONE(R11), Z25
+	VMOVDQU32    NOW(R11), Y24
+	VMOVDQU32    UNTIL(R11), Y25
 	VBROADCASTSD I0(R11), Z26
 	VPXORQ       Z27, Z27, Z27
 	XORQ         R12, R12

@@ -34,13 +34,13 @@ func hasF16C() bool {
 // whose sum with i0 is c's I0 entry.
 //
 //go:noescape
-func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts)
+func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 
 // updateAVX512 is updateAVX2 for n a multiple of 8, eight neurons at a
 // time; mask[j/8] bit j%8 is set for every neuron j that spikes.
 //
 //go:noescape
-func updateAVX512(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts)
+func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 
 // copyEvents copies n targets (a multiple of 8) and converts their n
 // half-precision weights to float32, exactly as half.ToFloat32 does for the

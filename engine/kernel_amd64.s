@@ -2,7 +2,8 @@
 
 #include "textflag.h"
 
-// Offsets of the constants in kernelConsts (each replicated 4 times).
+// Offsets of the constants in kernelConsts: float64s replicated 4 times,
+// then int32s replicated 8 times.
 #define P22 0
 #define P21EX 32
 #define P21IN 64
@@ -11,11 +12,11 @@
 #define P11IN 160
 #define THETA 192
 #define VRESET 224
-#define REFSTEPS 256
-#define ONE 288
-#define I0 320
+#define I0 256
+#define NOW 288
+#define UNTIL 320
 
-// func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts)
+// func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX2(SB), NOSPLIT, $0-80
 	MOVQ v+0(FP), AX
 	MOVQ iex+8(FP), BX
@@ -23,7 +24,7 @@ TEXT ·updateAVX2(SB), NOSPLIT, $0-80
 	MOVQ ie+24(FP), DX
 	MOVQ arrEx+32(FP), SI
 	MOVQ arrIn+40(FP), DI
-	MOVQ refr+48(FP), R8
+	MOVQ until+48(FP), R8
 	MOVQ mask+56(FP), R9
 	MOVQ n+64(FP), R10
 	MOVQ c+72(FP), R11
@@ -58,12 +59,11 @@ haveie:
 	VMULPD  P20(R11), Y4, Y4
 	VADDPD  Y4, Y3, Y3
 
-	// Refractory neurons keep V and count down.
-	VMOVUPD   (R8)(R12*8), Y5
-	VCMPPD    $0, Y6, Y5, Y7
+	// Refractory neurons (the step is not past their end) keep V.
+	VMOVDQU   (R8)(R12*4), X5
+	VPSUBD    NOW(R11), X5, X5
+	VPMOVSXDQ X5, Y7
 	VBLENDVPD Y7, Y3, Y0, Y0
-	VSUBPD    ONE(R11), Y5, Y4
-	VBLENDVPD Y7, Y5, Y4, Y5
 
 	// Currents decay, then this step's input arrives.
 	VMULPD  P11EX(R11), Y1, Y1
@@ -75,16 +75,19 @@ haveie:
 	VMOVUPD Y6, (SI)(R12*8)
 	VMOVUPD Y6, (DI)(R12*8)
 
-	// Threshold: reset and refractory count.
-	VCMPPD    $0x1d, THETA(R11), Y0, Y7
-	VBLENDVPD Y7, VRESET(R11), Y0, Y0
-	VBLENDVPD Y7, REFSTEPS(R11), Y5, Y5
-	VMOVUPD   Y0, (AX)(R12*8)
-	VMOVUPD   Y5, (R8)(R12*8)
-	VMOVMSKPD Y7, R13
-	MOVQ      R12, R14
-	SHRQ      $2, R14
-	MOVB      R13, (R9)(R14*1)
+	// Threshold: reset, and the refractory period's end for those that
+	// spike.
+	VCMPPD       $0x1d, THETA(R11), Y0, Y7
+	VBLENDVPD    Y7, VRESET(R11), Y0, Y0
+	VMOVUPD      Y0, (AX)(R12*8)
+	VEXTRACTF128 $1, Y7, X8
+	VSHUFPS      $0x88, X8, X7, X8
+	VMOVDQU      UNTIL(R11), X9
+	VPMASKMOVD   X9, X8, (R8)(R12*4)
+	VMOVMSKPD    Y7, R13
+	MOVQ         R12, R14
+	SHRQ         $2, R14
+	MOVB         R13, (R9)(R14*1)
 
 	ADDQ $4, R12
 	JMP  loop

@@ -10,7 +10,7 @@ const haveKernel = false
 // bestKernel is the widest neuron and Poisson kernel that runs here.
 const bestKernel = kernelScalar
 
-func updateAVX512(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts) {
+func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts) {
 	panic("updateAVX512 without AVX-512")
 }
 
@@ -18,7 +18,7 @@ func poissonAVX512(state *uint64, arr *float64, table *int32, c *poissonConsts, 
 	panic("poissonAVX512 without AVX-512")
 }
 
-func updateAVX2(v, iex, iin, ie, arrEx, arrIn, refr *float64, mask *uint8, n int, c *kernelConsts) {
+func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts) {
 	panic("updateAVX2 without AVX2")
 }
 

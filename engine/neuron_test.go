@@ -451,7 +451,7 @@ func compareSims(t *testing.T, a, b *Sim, sa, sb []int32, ia, ib []uint32) {
 		}
 	}
 	for i := range a.nrn.v {
-		if a.nrn.v[i] != b.nrn.v[i] || a.nrn.iex[i] != b.nrn.iex[i] || a.nrn.iin[i] != b.nrn.iin[i] || a.nrn.refr[i] != b.nrn.refr[i] {
+		if a.nrn.v[i] != b.nrn.v[i] || a.nrn.iex[i] != b.nrn.iex[i] || a.nrn.iin[i] != b.nrn.iin[i] || a.nrn.until[i] != b.nrn.until[i] {
 			t.Fatalf("neuron %d: state differs between vector and scalar update", i)
 		}
 	}

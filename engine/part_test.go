@@ -62,7 +62,7 @@ func newState(n int) *state {
 func (st *state) take(sim *Sim) {
 	for i := 0; i < sim.n; i++ {
 		g := sim.global(i)
-		st.v[g], st.iex[g], st.iin[g], st.refr[g] = sim.nrn.v[i], sim.nrn.iex[i], sim.nrn.iin[i], sim.nrn.refr[i]
+		st.v[g], st.iex[g], st.iin[g], st.refr[g] = sim.nrn.v[i], sim.nrn.iex[i], sim.nrn.iin[i], float64(sim.refractoryLeft(i))
 	}
 }
 

@@ -55,7 +55,8 @@ func (s *Sim) State() *State {
 	nr := &s.nrn
 	for i := 0; i < s.n; i++ {
 		g := s.global(i)
-		st.V[g], st.Iex[g], st.Iin[g], st.Refr[g] = nr.v[i], nr.iex[i], nr.iin[i], nr.refr[i]
+		st.V[g], st.Iex[g], st.Iin[g] = nr.v[i], nr.iex[i], nr.iin[i]
+		st.Refr[g] = float64(s.refractoryLeft(i))
 		if st.BgRNG != nil {
 			st.BgRNG[g] = s.inp.bgRNG[i]
 		}
@@ -87,6 +88,12 @@ func (s *Sim) State() *State {
 	return st
 }
 
+// refractoryLeft returns the number of refractory steps neuron i has left
+// before step s.step.
+func (s *Sim) refractoryLeft(i int) int32 {
+	return max(s.nrn.until[i]-int32(uint32(s.step))+1, 0)
+}
+
 // SetState puts the Sim into state st, which must come from a Sim of the
 // same network (any number of workers or ranks; see MergeState). The Sim
 // takes from st only its own neurons and the events that reach them.
@@ -98,10 +105,17 @@ func (s *Sim) SetState(st *State) error {
 		len(st.ExtRNG) != len(s.inp.extRNG) {
 		return fmt.Errorf("state of other inputs (background or external sources) than the network's")
 	}
+	for g, r := range st.Refr {
+		if !(r >= 0 && r <= 1<<30 && r == math.Trunc(r)) {
+			return fmt.Errorf("state: neuron %d has %v refractory steps left; want a whole number in [0, 2^30]", g, r)
+		}
+	}
 	nr := &s.nrn
+	last := int32(uint32(st.Step - 1)) // the last step simulated
 	for i := 0; i < s.n; i++ {
 		g := s.global(i)
-		nr.v[i], nr.iex[i], nr.iin[i], nr.refr[i] = st.V[g], st.Iex[g], st.Iin[g], st.Refr[g]
+		nr.v[i], nr.iex[i], nr.iin[i] = st.V[g], st.Iex[g], st.Iin[g]
+		nr.until[i] = last + int32(st.Refr[g])
 		if st.BgRNG != nil {
 			s.inp.bgRNG[i] = st.BgRNG[g]
 		}

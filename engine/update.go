@@ -9,12 +9,17 @@ import (
 // update, and the input that arrives at them in the current step. Indices
 // are those within the Sim.
 type neurons struct {
-	prop                    Propagators
-	theta, vReset, refSteps float64 // relative to E_L; steps
+	prop          Propagators
+	theta, vReset float64 // relative to E_L
+	refSteps      int32   // refractory period in steps
 
 	v, iex, iin []float64 // membrane potential (relative to E_L), currents
 	ie          []float64 // constant input current
-	refr        []float64 // refractory steps left (whole numbers)
+	// until is the last step of each neuron's refractory period, modulo
+	// 2^32: neuron j is refractory in step t if int32(until[j]-t) >= 0.
+	// Written only when a neuron spikes (and by the flush, for neurons
+	// silent for 2^30 steps), it costs the update 4 bytes read per neuron.
+	until []int32
 
 	// arrEx and arrIn sum the input arriving at each neuron in the current
 	// step, per channel.
@@ -27,17 +32,18 @@ func newNeurons(net *Network) neurons {
 		prop:     NewPropagators(net.Neuron, net.Resolution),
 		theta:    net.Neuron.VTh - net.Neuron.EL,
 		vReset:   net.Neuron.VReset - net.Neuron.EL,
-		refSteps: math.Round(net.Neuron.TRef / net.Resolution),
+		refSteps: int32(math.Round(net.Neuron.TRef / net.Resolution)),
 		v:        make([]float64, n),
 		iex:      make([]float64, n),
 		iin:      make([]float64, n),
 		ie:       net.Ie,
-		refr:     make([]float64, n),
+		until:    make([]int32, n),
 		arrEx:    make([]float64, n),
 		arrIn:    make([]float64, n),
 	}
 	for i, v0 := range net.V0 {
 		nr.v[i] = v0 - net.Neuron.EL
+		nr.until[i] = -1 // not refractory from step 0
 	}
 	return nr
 }
@@ -81,7 +87,7 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 	wk := &s.wk[k]
 	s.applyQueue(&wk.queues[int(t%int64(s.syn.slots))])
 	if t%flushEvery == 0 {
-		s.flush(wk)
+		s.flush(wk, t)
 	}
 	spk := wk.spk[par][:0]
 	bgOn := s.inp.bgRNG != nil && t >= s.net.BgFirst
@@ -96,7 +102,7 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 		if bgOn && seg.bg != nil {
 			bg = s.inp.bgRNG[seg.lo:seg.hi]
 		}
-		spk = s.updateSegment(wk, seg, i0, bg, s.nrn.arrEx[seg.lo:seg.hi], s.nrn.arrIn[seg.lo:seg.hi], spk)
+		spk = s.updateSegment(wk, seg, t, i0, bg, s.nrn.arrEx[seg.lo:seg.hi], s.nrn.arrIn[seg.lo:seg.hi], spk)
 	}
 	wk.spk[par] = spk
 	wk.spikes += int64(len(spk))
@@ -108,13 +114,22 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 // flush sets currents and potentials of wk's neurons that decay towards
 // zero to zero before they become subnormal (subnormal arithmetic is about
 // 100 times slower); at these magnitudes they cannot change V or any spike.
-func (s *Sim) flush(wk *worker) {
+// It also moves the refractory ends that lie 2^30 steps or more before step
+// t to t-1, so that they never come round again modulo 2^32.
+func (s *Sim) flush(wk *worker, t int64) {
 	lo, hi := wk.lo, wk.hi
 	for _, x := range [][]float64{s.nrn.iex[lo:hi], s.nrn.iin[lo:hi], s.nrn.v[lo:hi]} {
 		for i, v := range x {
 			if math.Abs(v) < flushBelow {
 				x[i] = 0
 			}
+		}
+	}
+	now := int32(uint32(t))
+	until := s.nrn.until[lo:hi]
+	for i, u := range until {
+		if u-now < -1<<30 {
+			until[i] = now - 1
 		}
 	}
 }
@@ -130,14 +145,19 @@ const (
 	kernelAVX512
 )
 
-// kernelConsts are the constants of the neuron update, each replicated for
-// the four lanes of the vector kernel.
-type kernelConsts [11][4]float64
+// kernelConsts are the constants of the neuron update for the vector
+// kernels, each replicated for their lanes: P22, P21ex, P21in, P20, P11ex,
+// P11in, theta, V_reset and the constant current; the step (modulo 2^32)
+// and the end of the refractory period of a neuron that spikes in it.
+type kernelConsts struct {
+	f          [9][4]float64
+	now, until [8]int32
+}
 
 // updateSegment advances the neurons of seg by one step (SPEC §3) and
 // appends those that spike to spk. bg, if not nil, holds the neurons'
 // background random streams: their Poisson input joins this step's arrivals.
-func (s *Sim) updateSegment(wk *worker, seg segment, i0 float64, bg []uint64, arrEx, arrIn []float64, spk []uint32) []uint32 {
+func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []uint64, arrEx, arrIn []float64, spk []uint32) []uint32 {
 	lo, hi := seg.lo, seg.hi
 	scr := &wk.scr
 	if bg != nil {
@@ -181,16 +201,16 @@ func (s *Sim) updateSegment(wk *worker, seg segment, i0 float64, bg []uint64, ar
 	if nv > 0 {
 		nr := &s.nrn
 		ie := &nr.ie[lo]
-		c := s.consts(scr, i0)
+		c := s.consts(scr, t, i0)
 		if seg.ieShared {
 			// Rounded as the per-neuron sum ie[j] + i0 is.
-			ie, c = nil, s.consts(scr, seg.ie+i0)
+			ie, c = nil, s.consts(scr, t, seg.ie+i0)
 		}
 		mask := scr.mask[:nv/lanes]
 		if lanes == 8 {
-			updateAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.refr[lo], &mask[0], nv, c)
+			updateAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c)
 		} else {
-			updateAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.refr[lo], &mask[0], nv, c)
+			updateAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c)
 		}
 		for b, m := range mask {
 			for m != 0 {
@@ -200,47 +220,51 @@ func (s *Sim) updateSegment(wk *worker, seg segment, i0 float64, bg []uint64, ar
 			}
 		}
 	}
-	return s.updateScalar(lo+nv, hi, i0, arrEx[nv:], arrIn[nv:], spk)
+	return s.updateScalar(lo+nv, hi, t, i0, arrEx[nv:], arrIn[nv:], spk)
 }
 
-// consts returns the kernel constants for a step with current i0, kept in
+// consts returns the kernel constants for step t with current i0, kept in
 // a worker's scratch.
-func (s *Sim) consts(scr *scratch, i0 float64) *kernelConsts {
+func (s *Sim) consts(scr *scratch, t int64, i0 float64) *kernelConsts {
 	p, nr := s.nrn.prop, &s.nrn
-	vals := [11]float64{p.P22, p.P21ex, p.P21in, p.P20, p.P11ex, p.P11in, nr.theta, nr.vReset, nr.refSteps, 1, i0}
+	vals := [9]float64{p.P22, p.P21ex, p.P21in, p.P20, p.P11ex, p.P11in, nr.theta, nr.vReset, i0}
 	for i, v := range vals {
-		scr.kc[i] = [4]float64{v, v, v, v}
+		scr.kc.f[i] = [4]float64{v, v, v, v}
+	}
+	now := int32(uint32(t))
+	for i := range scr.kc.now {
+		scr.kc.now[i], scr.kc.until[i] = now, now+nr.refSteps
 	}
 	return &scr.kc
 }
 
-// updateScalar advances neurons lo..hi-1 by one step, one at a time, and
-// appends those that spike (as indices in the whole network) to spk.
-func (s *Sim) updateScalar(lo, hi int, i0 float64, arrEx, arrIn []float64, spk []uint32) []uint32 {
+// updateScalar advances neurons lo..hi-1 through step t, one at a time,
+// and appends those that spike (as indices in the whole network) to spk.
+func (s *Sim) updateScalar(lo, hi int, t int64, i0 float64, arrEx, arrIn []float64, spk []uint32) []uint32 {
 	if lo >= hi {
 		return spk
 	}
 	nr := &s.nrn
 	p := nr.prop
 	v, iex, iin := nr.v[lo:hi], nr.iex[lo:hi], nr.iin[lo:hi]
-	ie, refr := nr.ie[lo:hi], nr.refr[lo:hi]
+	ie, until := nr.ie[lo:hi], nr.until[lo:hi]
 	m := len(v)
-	_, _, _, _, _, _ = iex[m-1], iin[m-1], ie[m-1], refr[m-1], arrEx[m-1], arrIn[m-1]
-	theta, vReset, refSteps := nr.theta, nr.vReset, nr.refSteps
+	_, _, _, _, _, _ = iex[m-1], iin[m-1], ie[m-1], until[m-1], arrEx[m-1], arrIn[m-1]
+	theta, vReset := nr.theta, nr.vReset
+	now := int32(uint32(t))
+	end := now + nr.refSteps
 	for j := 0; j < m; j++ {
 		vj := v[j]
-		if refr[j] == 0 {
+		if until[j]-now < 0 {
 			// Left to right, each product rounded (no fused multiply-add).
 			vj = float64(float64(float64(vj*p.P22)+float64(iex[j]*p.P21ex))+float64(iin[j]*p.P21in)) +
 				float64((ie[j]+i0)*p.P20)
-		} else {
-			refr[j]--
 		}
 		iex[j] = float64(iex[j]*p.P11ex) + arrEx[j]
 		iin[j] = float64(iin[j]*p.P11in) + arrIn[j]
 		arrEx[j], arrIn[j] = 0, 0
 		if vj >= theta {
-			refr[j] = refSteps
+			until[j] = end
 			vj = vReset
 			spk = append(spk, uint32(s.global(lo+j)))
 		}
