@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/pd14/microcircuit/params"
@@ -522,5 +523,65 @@ func TestInputTiming(t *testing.T) {
 		if sim.nrn.iex[0] != want {
 			t.Fatalf("external spike: current %v after step %d, want %v", sim.nrn.iex[0], step, want)
 		}
+	}
+}
+
+// TestRefractoryAcrossWrap: refractory periods are kept modulo 2^32 steps;
+// a network continued from the same state at step 128, just before 2^31
+// and just before 2^32 must evolve alike, and the flush must move ends
+// 2^30 steps in the past forward so that they never come round.
+func TestRefractoryAcrossWrap(t *testing.T) {
+	const steps = 3000
+	var first *Sim
+	var want []int32
+	for _, start := range []int64{128, 1<<31 - 640, 1<<32 - 640} {
+		// One worker: the recorded steps (int32) are not merged in order
+		// across the wrap.
+		sim, err := New(randomNet(300, 60, 20, 390), Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sim.Run(context.Background(), 128, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		st := sim.State()
+		st.Step = start
+		if err := sim.SetState(st); err != nil {
+			t.Fatal(err)
+		}
+		if err := sim.Run(context.Background(), steps, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, ids := sim.Spikes()
+		left := make([]int32, sim.n)
+		for i := range left {
+			left[i] = sim.refractoryLeft(i)
+		}
+		if first == nil {
+			first, want = sim, left
+			if len(ids) < 300 || slices.Max(left) == 0 {
+				t.Fatalf("%d spikes, none refractory at the end: the test needs both", len(ids))
+			}
+			continue
+		}
+		_, wantIDs := first.Spikes()
+		if !slices.Equal(ids, wantIDs) || !slices.Equal(left, want) || !slices.Equal(sim.nrn.v, first.nrn.v) {
+			t.Errorf("from step %d: %d spikes, want %d; same refractory steps %v, same V %v", start,
+				len(ids), len(wantIDs), slices.Equal(left, want), slices.Equal(sim.nrn.v, first.nrn.v))
+		}
+	}
+
+	sim, err := New(randomNet(10, 0, 1, 0), Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var step int64 = 5 << 30
+	now := int32(uint32(step))
+	sim.nrn.until[0] = now - 1<<30 - 1 // silent for more than 2^30 steps
+	sim.nrn.until[1] = now - 1<<30 + 1 // not yet
+	sim.nrn.until[2] = now + 3         // refractory
+	sim.flush(&sim.wk[0], step)
+	if got := sim.nrn.until[:3]; got[0] != now-1 || got[1] != now-1<<30+1 || got[2] != now+3 {
+		t.Errorf("after the flush: refractory ends %v relative to the step", []int32{got[0] - now, got[1] - now, got[2] - now})
 	}
 }
