@@ -19,18 +19,23 @@
 #define I0 256
 #define NOW 288
 #define UNTIL 320
+#define ZS 352
+#define ES 416
+#define SPILL 448
+#define TWOM53 464
 
 // The neuron update of eight neurons at R12 after the new membrane
 // potential (before the refractory check) is in Z3; V, iex, iin in Z0-Z2.
 // Refractory neurons (the step not past their end, int32(until - now) >= 0)
-// keep V; neurons that spike get the end of their refractory period.
-#define UPDATE8 \
+// keep V; neurons that spike get the end of their refractory period. EX
+// is this step's excitatory input.
+#define UPDATE8(EX) \
 	VMOVDQU32 (R8)(R12*4), Y5        \
 	VPSUBD    Y24, Y5, Y5            \
 	VPMOVD2M  Y5, K1                 \
 	VMOVAPD   Z3, K1, Z0             \
 	VMULPD    Z20, Z1, Z1            \
-	VADDPD    (SI)(R12*8), Z1, Z1    \
+	VADDPD    EX, Z1, Z1             \
 	VMULPD    Z21, Z2, Z2            \
 	VADDPD    (DI)(R12*8), Z2, Z2    \
 	VMOVUPD   Z1, (BX)(R12*8)        \
@@ -94,7 +99,7 @@ shared:
 	JGE  done
 	MEMBRANE8
 	VADDPD Z26, Z3, Z3
-	UPDATE8
+	UPDATE8((SI)(R12*8))
 	ADDQ $8, R12
 	JMP  shared
 
@@ -105,7 +110,7 @@ perneuron:
 	VADDPD  (DX)(R12*8), Z26, Z4
 	VMULPD  Z19, Z4, Z4
 	VADDPD  Z4, Z3, Z3
-	UPDATE8
+	UPDATE8((SI)(R12*8))
 	ADDQ $8, R12
 	JMP  perneuron
 
@@ -199,3 +204,120 @@ pdone:
 	MOVQ DX, ret+56(FP)
 	VZEROUPPER
 	RET
+
+// func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, pc *poissonConsts, cdf *float64)
+//
+// updateAVX512 of neurons that share one constant current, each first
+// drawing its Poisson count as poisson.draw does (the search for the
+// count, where the table cannot settle it, done here too) and adding
+// weight·count to its excitatory input, in one pass over the neurons.
+TEXT ·updatePoissonAVX512(SB), NOSPLIT, $0-104
+	MOVQ v+0(FP), AX
+	MOVQ iex+8(FP), BX
+	MOVQ iin+16(FP), CX
+	MOVQ arrEx+24(FP), SI
+	MOVQ arrIn+32(FP), DI
+	MOVQ until+40(FP), R8
+	MOVQ mask+48(FP), R9
+	MOVQ n+56(FP), R10
+	MOVQ c+64(FP), R11
+	MOVQ state+72(FP), R15
+	MOVQ table+80(FP), DX
+	MOVQ pc+88(FP), R13
+	VBROADCASTSD P22(R11), Z16
+	VBROADCASTSD P21EX(R11), Z17
+	VBROADCASTSD P21IN(R11), Z18
+	VBROADCASTSD P20(R11), Z19
+	VBROADCASTSD P11EX(R11), Z20
+	VBROADCASTSD P11IN(R11), Z21
+	VBROADCASTSD THETA(R11), Z22
+	VBROADCASTSD VRESET(R11), Z23
+	VMOVDQU32    NOW(R11), Y24
+	VMOVDQU32    UNTIL(R11), Y25
+	VBROADCASTSD I0(R11), Z26
+	VPXORQ       Z27, Z27, Z27
+	VPBROADCASTQ PGOLD(R13), Z28
+	VPBROADCASTQ PC1(R13), Z29
+	VPBROADCASTQ PC2(R13), Z30
+	VBROADCASTSD PW(R13), Z31
+	VMULPD       Z19, Z26, Z26 // the constant current's term
+	XORQ         R12, R12
+
+fused:
+	CMPQ R12, R10
+	JGE  fdone
+
+	// SplitMix64: state += golden; z = mix(state).
+	VMOVDQU64 (R15)(R12*8), Z8
+	VPADDQ    Z28, Z8, Z8
+	VMOVDQU64 Z8, (R15)(R12*8)
+	VPSRLQ    $30, Z8, Z9
+	VPXORQ    Z9, Z8, Z8
+	VPMULLQ   Z29, Z8, Z8
+	VPSRLQ    $27, Z8, Z9
+	VPXORQ    Z9, Z8, Z8
+	VPMULLQ   Z30, Z8, Z8
+	VPSRLQ    $31, Z8, Z9
+	VPXORQ    Z9, Z8, Z8
+
+	// The count from the table on the top 11 bits; negative entries
+	// -(k+1) need the search from k.
+	VPSRLQ     $53, Z8, Z9
+	KXNORW     K1, K1, K1
+	VPXORD     Y10, Y10, Y10
+	VPGATHERQD (DX)(Z9*4), K1, Y10
+	VPMOVD2M   Y10, K3
+	KORTESTW   K3, K3
+	JNZ        search
+
+counted:
+	// This step's excitatory input: arrivals + weight·count.
+	VCVTDQ2PD Y10, Z10
+	VMULPD    Z31, Z10, Z10
+	VADDPD    (SI)(R12*8), Z10, Z10
+
+	MEMBRANE8
+	VADDPD Z26, Z3, Z3
+	UPDATE8(Z10)
+	ADDQ $8, R12
+	JMP  fused
+
+fdone:
+	VZEROUPPER
+	RET
+
+search:
+	// For each lane in K3: u = (z >> 11)·2^-53, k = ^entry; while
+	// u >= cdf[k], k++. R9, R10 are spilled to serve as lane and k.
+	VMOVDQU64 Z8, ZS(R11)
+	VMOVDQU32 Y10, ES(R11)
+	MOVQ      R9, SPILL(R11)
+	MOVQ      R10, SPILL+8(R11)
+	KMOVW     K3, R14
+	MOVQ      cdf+96(FP), R13
+
+slane:
+	BSFQ      R14, R9
+	MOVL      ES(R11)(R9*4), R10
+	NOTL      R10
+	VMOVQ     ZS(R11)(R9*8), X11
+	VPSRLQ    $11, X11, X11
+	VCVTQQ2PD X11, X11
+	VMULSD    TWOM53(R11), X11, X11
+
+sstep:
+	VCMPSD   $0x1d, (R13)(R10*8), X11, K4
+	KORTESTW K4, K4
+	JZ       sfound
+	INCQ     R10
+	JMP      sstep
+
+sfound:
+	MOVL  R10, ES(R11)(R9*4)
+	BTRQ  R9, R14
+	TESTQ R14, R14
+	JNZ   slane
+	VMOVDQU32 ES(R11), Y10
+	MOVQ      SPILL(R11), R9
+	MOVQ      SPILL+8(R11), R10
+	JMP       counted

@@ -42,6 +42,15 @@ func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint
 //go:noescape
 func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 
+// updatePoissonAVX512 is updateAVX512 for neurons that share a constant
+// current (ie nil), whose Poisson counts are drawn in the same pass: each
+// neuron's count from its SplitMix64 stream in state, as poisson.draw does
+// with table and cdf, joins arrEx as weight·count before the update. pc
+// holds the stream and weight constants.
+//
+//go:noescape
+func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, pc *poissonConsts, cdf *float64)
+
 // copyEvents copies n targets (a multiple of 8) and converts their n
 // half-precision weights to float32, exactly as half.ToFloat32 does for the
 // normal numbers the weights are.

@@ -149,9 +149,16 @@ const (
 // kernels, each replicated for their lanes: P22, P21ex, P21in, P20, P11ex,
 // P11in, theta, V_reset and the constant current; the step (modulo 2^32)
 // and the end of the refractory period of a neuron that spikes in it.
+//
+// The fused Poisson kernel also keeps here its scratch (random numbers and
+// table entries of the lanes it searches, two spilled registers) and 2^-53.
 type kernelConsts struct {
 	f          [9][4]float64
 	now, until [8]int32
+	zs         [8]uint64
+	es         [8]int32
+	spill      [2]uint64
+	twoM53     float64
 }
 
 // updateSegment advances the neurons of seg by one step (SPEC §3) and
@@ -160,33 +167,6 @@ type kernelConsts struct {
 func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []uint64, arrEx, arrIn []float64, spk []uint32) []uint32 {
 	lo, hi := seg.lo, seg.hi
 	scr := &wk.scr
-	if bg != nil {
-		pd, bgW := seg.bg, s.net.BgWeight
-		arr := arrEx[:len(bg)]
-		done := 0
-		if s.kernel >= kernelAVX2 && len(bg) >= 4 {
-			if scr.pc[5][0] != math.Float64bits(bgW) {
-				scr.pc = newPoissonConsts(bgW)
-			}
-			fi, fz := scr.fixIdx, scr.fixZ
-			var nfix int
-			if s.kernel == kernelAVX512 && len(bg) >= 8 {
-				done = len(bg) &^ 7
-				nfix = poissonAVX512(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
-			} else {
-				done = len(bg) &^ 3
-				nfix = poissonAVX2(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
-			}
-			for f := 0; f < nfix; f++ {
-				arr[fi[f]] += bgW * float64(pd.finish(fz[f]))
-			}
-		}
-		for j := done; j < len(bg); j++ {
-			// Without a branch: adding +0 leaves the (never negative
-			// zero) arrival sum as it is.
-			arr[j] += bgW * float64(pd.draw(&bg[j]))
-		}
-	}
 	lanes := 0
 	switch s.kernel {
 	case kernelAVX2:
@@ -198,6 +178,19 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 	if lanes > 0 {
 		nv = (hi - lo) / lanes * lanes
 	}
+	// With AVX-512 and one shared current, the first nv neurons draw their
+	// Poisson counts in the update's own pass.
+	fused := bg != nil && lanes == 8 && seg.ieShared && nv > 0
+	if bg != nil {
+		if s.kernel >= kernelAVX2 && scr.pc[5][0] != math.Float64bits(s.net.BgWeight) {
+			scr.pc = newPoissonConsts(s.net.BgWeight)
+		}
+		from := 0
+		if fused {
+			from = nv
+		}
+		s.drawPoisson(scr, seg.bg, bg[from:], arrEx[from:len(bg)])
+	}
 	if nv > 0 {
 		nr := &s.nrn
 		ie := &nr.ie[lo]
@@ -207,9 +200,14 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 			ie, c = nil, s.consts(scr, t, seg.ie+i0)
 		}
 		mask := scr.mask[:nv/lanes]
-		if lanes == 8 {
+		switch {
+		case fused:
+			pd := seg.bg
+			updatePoissonAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c,
+				&bg[0], &pd.table32[0], &scr.pc, &pd.cdf[0])
+		case lanes == 8:
 			updateAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c)
-		} else {
+		default:
 			updateAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c)
 		}
 		for b, m := range mask {
@@ -221,6 +219,32 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 		}
 	}
 	return s.updateScalar(lo+nv, hi, t, i0, arrEx[nv:], arrIn[nv:], spk)
+}
+
+// drawPoisson adds to arr[j] the background weight times a Poisson count
+// of pd drawn from stream bg[j], for every j.
+func (s *Sim) drawPoisson(scr *scratch, pd *poisson, bg []uint64, arr []float64) {
+	bgW := s.net.BgWeight
+	done := 0
+	if s.kernel >= kernelAVX2 && len(bg) >= 4 {
+		fi, fz := scr.fixIdx, scr.fixZ
+		var nfix int
+		if s.kernel == kernelAVX512 && len(bg) >= 8 {
+			done = len(bg) &^ 7
+			nfix = poissonAVX512(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
+		} else {
+			done = len(bg) &^ 3
+			nfix = poissonAVX2(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
+		}
+		for f := 0; f < nfix; f++ {
+			arr[fi[f]] += bgW * float64(pd.finish(fz[f]))
+		}
+	}
+	for j := done; j < len(bg); j++ {
+		// Without a branch: adding +0 leaves the (never negative zero)
+		// arrival sum as it is.
+		arr[j] += bgW * float64(pd.draw(&bg[j]))
+	}
 }
 
 // consts returns the kernel constants for step t with current i0, kept in
@@ -235,6 +259,7 @@ func (s *Sim) consts(scr *scratch, t int64, i0 float64) *kernelConsts {
 	for i := range scr.kc.now {
 		scr.kc.now[i], scr.kc.until[i] = now, now+nr.refSteps
 	}
+	scr.kc.twoM53 = 0x1p-53
 	return &scr.kc
 }
 
