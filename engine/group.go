@@ -33,6 +33,14 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 		ends   []int64
 		counts []int64 // groups per (source, worker), for this chunk's sources
 	}
+	// keyBase[t] is the first key of target t's worker: one load per
+	// synapse instead of owner's division.
+	keyBase := make([]int32, s.n)
+	for k := range s.wk {
+		for t := s.wk[k].lo; t < s.wk[k].hi; t++ {
+			keyBase[t] = int32(k * (maxDelay + 1))
+		}
+	}
 	nch := min(ns, 4*runtime.GOMAXPROCS(0))
 	chunks := make([]chunk, nch)
 	var wg sync.WaitGroup
@@ -62,7 +70,7 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 				keys = keys[:0]
 				for k := a; k < b; k++ {
 					t, d := net.Unpack(net.Syn[k])
-					key := int32(s.owner(t)*(maxDelay+1) + d)
+					key := keyBase[t] + int32(d)
 					keys = append(keys, key)
 					cnt[key+1]++
 				}
