@@ -112,16 +112,9 @@ func (s *Sim) applyQueue(q *queue) {
 }
 
 // deliverPacked queues a group of packed synapses, whose weights are
-// negative if neg: as they are, or, with a multiplicity, as plain events.
+// negative if neg, for a spike of multiplicity mult ≠ 1 (deliver handles
+// mult 1): as plain events of weight·mult.
 func (s *Sim) deliverPacked(q *queue, words []uint32, neg bool, mult float64) {
-	if mult == 1 {
-		if neg {
-			q.in = append(q.in, words...)
-		} else {
-			q.ex = append(q.ex, words...)
-		}
-		return
-	}
 	at := q.extend(len(words), false)
 	for j, e := range words {
 		w := unpackWeight(e) * mult
@@ -188,6 +181,28 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 	base := int(t % int64(sy.slots))
 	wk := &s.wk[k]
 	queues := wk.queues
+	if sy.packed && mult == 1 {
+		// The common case, kept free of calls but the copies: each
+		// group's words join its step's queue as they are.
+		first := start
+		for g := g0; g < g1; g++ {
+			end := sy.grpEnd[g]
+			dg := sy.grpDelay[g]
+			slot := base + int(dg&^grpNeg)
+			if slot >= sy.slots {
+				slot -= sy.slots
+			}
+			q := &queues[slot]
+			if dg&grpNeg != 0 {
+				q.in = append(q.in, sy.target[start:end]...)
+			} else {
+				q.ex = append(q.ex, sy.target[start:end]...)
+			}
+			start = end
+		}
+		wk.events += start - first
+		return
+	}
 	for g := g0; g < g1; g++ {
 		end := sy.grpEnd[g]
 		slot := base + int(sy.grpDelay[g]&^grpNeg)

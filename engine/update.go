@@ -193,12 +193,12 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 	}
 	if nv > 0 {
 		nr := &s.nrn
-		ie := &nr.ie[lo]
-		c := s.consts(scr, t, i0)
+		ie, cur := &nr.ie[lo], i0
 		if seg.ieShared {
 			// Rounded as the per-neuron sum ie[j] + i0 is.
-			ie, c = nil, s.consts(scr, t, seg.ie+i0)
+			ie, cur = nil, seg.ie+i0
 		}
+		c := s.consts(scr, t, cur)
 		mask := scr.mask[:nv/lanes]
 		switch {
 		case fused:
