@@ -156,6 +156,10 @@ func (m *Model) Neurons() int {
 	return n
 }
 
+// Kernel names the neuron and Poisson kernels the simulation uses: scalar,
+// avx2 or avx512 (see engine.KernelEnv).
+func (m *Model) Kernel() string { return m.sim.Kernel() }
+
 // Threads returns the number of worker goroutines.
 func (m *Model) Threads() int { return m.sim.Workers() }
 

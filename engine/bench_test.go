@@ -45,8 +45,7 @@ func BenchmarkUpdate(b *testing.B) {
 // Each kernel level the machine has is a sub-benchmark.
 func benchSteps(b *testing.B, net *Network, workers int) {
 	for level := kernelScalar; level <= bestKernel; level++ {
-		name := [...]string{"scalar", "avx2", "avx512"}[level]
-		b.Run(name, func(b *testing.B) { benchStepsAt(b, net, workers, level) })
+		b.Run(level.String(), func(b *testing.B) { benchStepsAt(b, net, workers, level) })
 	}
 }
 

@@ -109,6 +109,10 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 	if err := net.Check(); err != nil {
 		return nil, err
 	}
+	kernel, err := kernelFromEnv()
+	if err != nil {
+		return nil, err
+	}
 	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -125,7 +129,7 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		net: net, n: n, rank: net.Rank, ranks: max(net.Ranks, 1), total: net.Total(), w: workers,
 		nrn: newNeurons(net),
 		syn: synapses{target: net.Syn, w16: net.Weight16, w32: net.Weight32, w64: net.Weight64},
-		xch: exchange{x: o.Exchanger}, kernel: bestKernel,
+		xch: exchange{x: o.Exchanger}, kernel: kernel,
 	}
 	s.wk = make([]worker, workers)
 	for k := range s.wk {

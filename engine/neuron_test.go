@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pd14/microcircuit/params"
@@ -367,7 +368,7 @@ func TestVectorKernelMatchesScalar(t *testing.T) {
 			t.Logf("no AVX-512 here: its kernels are not tested")
 			continue
 		}
-		name := map[kernelLevel]string{kernelAVX2: "avx2", kernelAVX512: "avx512"}[level]
+		name := level.String()
 		t.Run(name+"/dc", func(t *testing.T) { vectorMatchesScalar(t, level, false, 30) })
 		t.Run(name+"/poisson", func(t *testing.T) { vectorMatchesScalar(t, level, true, 30) })
 		// Few delays: groups of 8 and more synapses, whose events the
@@ -583,5 +584,32 @@ func TestRefractoryAcrossWrap(t *testing.T) {
 	sim.flush(&sim.wk[0], step)
 	if got := sim.nrn.until[:3]; got[0] != now-1 || got[1] != now-1<<30+1 || got[2] != now+3 {
 		t.Errorf("after the flush: refractory ends %v relative to the step", []int32{got[0] - now, got[1] - now, got[2] - now})
+	}
+}
+
+// TestKernelEnv: MICROCIRCUIT_KERNEL narrows the kernels, and a bad value
+// or one the machine lacks is refused naming the variable.
+func TestKernelEnv(t *testing.T) {
+	for _, level := range []kernelLevel{kernelScalar, kernelAVX2, kernelAVX512} {
+		t.Setenv(KernelEnv, level.String())
+		sim, err := New(randomNet(20, 2, 2, 380), Options{Workers: 1})
+		if level > bestKernel {
+			if err == nil || !strings.Contains(err.Error(), KernelEnv) {
+				t.Errorf("%s on a machine with at most %s: error %v", level, bestKernel, err)
+			}
+			continue
+		}
+		if err != nil || sim.Kernel() != level.String() {
+			t.Errorf("%s=%s: kernel %v, error %v", KernelEnv, level, sim, err)
+		}
+	}
+	t.Setenv(KernelEnv, "sse")
+	if _, err := New(randomNet(20, 2, 2, 380), Options{Workers: 1}); err == nil ||
+		!strings.Contains(err.Error(), KernelEnv) || !strings.Contains(err.Error(), "scalar, avx2 or avx512") {
+		t.Errorf("bad kernel name: error %v", err)
+	}
+	t.Setenv(KernelEnv, "")
+	if sim, err := New(randomNet(20, 2, 2, 380), Options{Workers: 1}); err != nil || sim.kernel != bestKernel {
+		t.Errorf("unset: error %v", err)
 	}
 }

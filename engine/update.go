@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
+	"os"
 )
 
 // neurons is the state of the neurons a Sim holds, the constants of their
@@ -144,6 +146,38 @@ const (
 	kernelAVX2
 	kernelAVX512
 )
+
+// KernelEnv is the environment variable that narrows the kernels a Sim
+// uses: scalar, avx2 or avx512 (the default is the widest the machine has).
+// The spikes are the same with every kernel; only the speed differs.
+const KernelEnv = "MICROCIRCUIT_KERNEL"
+
+var kernelNames = [...]string{kernelScalar: "scalar", kernelAVX2: "avx2", kernelAVX512: "avx512"}
+
+func (l kernelLevel) String() string { return kernelNames[l] }
+
+// kernelFromEnv returns the kernel level KernelEnv asks for, or the widest
+// the machine has when it is unset or empty.
+func kernelFromEnv() (kernelLevel, error) {
+	v := os.Getenv(KernelEnv)
+	if v == "" {
+		return bestKernel, nil
+	}
+	for l, name := range kernelNames {
+		if v != name {
+			continue
+		}
+		if kernelLevel(l) > bestKernel {
+			return 0, fmt.Errorf("%s=%s: this machine has at most %s", KernelEnv, v, bestKernel)
+		}
+		return kernelLevel(l), nil
+	}
+	return 0, fmt.Errorf("%s=%q: want scalar, avx2 or avx512", KernelEnv, v)
+}
+
+// Kernel returns the name of the neuron and Poisson kernels the Sim uses:
+// scalar, avx2 or avx512.
+func (s *Sim) Kernel() string { return s.kernel.String() }
 
 // kernelConsts are the constants of the neuron update for the vector
 // kernels, each replicated for their lanes: P22, P21ex, P21in, P20, P11ex,

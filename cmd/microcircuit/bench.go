@@ -61,6 +61,9 @@ type Bench struct {
 	RTFPerC           float64         `json:"rtf_per_c"`
 	BuildPerC         float64         `json:"build_s_per_c"`
 	Caches            []sysinfo.Cache `json:"caches"`
+	// Kernel names the neuron and Poisson kernels used: scalar, avx2 or
+	// avx512 (the widest the machine has, or as MICROCIRCUIT_KERNEL says).
+	Kernel string `json:"kernel"`
 
 	// Ranks is the number of MPI ranks (1 for a single process), each
 	// with Threads threads. Under MPI, PeakRSS is the sum of the ranks'
@@ -208,7 +211,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 		ts := time.Since(t2).Seconds()
 		c1, x1 := m.ExchangeTimes()
 		s1, e1 := m.Counts()
-		b.Neurons, b.Synapses = m.Neurons(), m.Synapses
+		b.Neurons, b.Synapses, b.Kernel = m.Neurons(), m.Synapses, m.Kernel()
 		b.Spikes, b.Events = s1-s0, e1-e0
 		builds, presims, sims = append(builds, tb), append(presims, tp), append(sims, ts)
 		evps = append(evps, float64(e1-e0)/ts)
@@ -269,6 +272,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 		caches = append(caches, c.String())
 	}
 	fmt.Fprintf(out, "%-22s %12s\n", "machine", fmt.Sprintf("%d cores, %s; %s", b.Cores, b.CPU, strings.Join(caches, ", ")))
+	fmt.Fprintf(out, "%-22s %12s\n", "kernels", b.Kernel)
 	return b, nil
 }
 

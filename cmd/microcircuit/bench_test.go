@@ -41,6 +41,9 @@ func TestBenchCalibration(t *testing.T) {
 		t.Errorf("calibration %v (before %v, after %v), RTF/c %v (RTF %v), build/c %v (build %v): inconsistent",
 			b.Calibration, b.CalibrationBefore, b.CalibrationAfter, b.RTFPerC, b.RTF, b.BuildPerC, b.BuildS)
 	}
+	if b.Kernel != "scalar" && b.Kernel != "avx2" && b.Kernel != "avx512" {
+		t.Errorf("kernel %q: want scalar, avx2 or avx512", b.Kernel)
+	}
 	if runtime.GOOS == "linux" {
 		if len(b.Caches) == 0 || b.Caches[0].Level != 1 || b.Caches[0].Bytes <= 0 {
 			t.Errorf("caches %+v: want the CPU's, from level 1", b.Caches)
