@@ -51,6 +51,15 @@ func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *ui
 //go:noescape
 func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, pc *poissonConsts, cdf *float64)
 
+// updatePoissonAVX2 is updatePoissonAVX512 for AVX2, four neurons at a
+// time, with c.pois holding the Poisson constants; it stops at the first
+// group of four with a count the table cannot settle, leaving that group's
+// streams advanced and its random numbers in c.zs[:4], and returns its
+// index (n when it has done all).
+//
+//go:noescape
+func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32) int
+
 // copyEvents copies n targets (a multiple of 8) and converts their n
 // half-precision weights to float32, exactly as half.ToFloat32 does for the
 // normal numbers the weights are.

@@ -234,3 +234,122 @@ TEXT ·prefetch(SB), NOSPLIT, $0-8
 	MOVQ       p+0(FP), AX
 	PREFETCHT0 (AX)
 	RET
+
+// Offsets in kernelConsts of the scratch for random numbers and of the
+// copy of the Poisson constants (poissonConsts' rows).
+#define ZS 352
+#define KPGOLD 472
+#define KPC1 504
+#define KPC1H 536
+#define KPC2 568
+#define KPC2H 600
+#define KPW 632
+
+// func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32) int
+//
+// updateAVX2 of neurons that share one constant current, each first
+// drawing its Poisson count as poisson.draw does and adding weight·count to
+// its excitatory input, in one pass. At the first group of four whose
+// table entries cannot settle a count it stops: that group's streams are
+// advanced, their random numbers are in c's scratch, nothing else of it is
+// done, and its index is returned (n when all are done).
+TEXT ·updatePoissonAVX2(SB), NOSPLIT, $0-96
+	MOVQ v+0(FP), AX
+	MOVQ iex+8(FP), BX
+	MOVQ iin+16(FP), CX
+	MOVQ arrEx+24(FP), SI
+	MOVQ arrIn+32(FP), DI
+	MOVQ until+40(FP), R8
+	MOVQ mask+48(FP), R9
+	MOVQ n+56(FP), R10
+	MOVQ c+64(FP), R11
+	MOVQ state+72(FP), R15
+	MOVQ table+80(FP), DX
+	XORQ R12, R12
+	VXORPD  Y10, Y10, Y10
+	VMOVUPD I0(R11), Y8
+	VMULPD  P20(R11), Y8, Y8 // the constant current's term
+
+ploop2:
+	CMPQ R12, R10
+	JGE  pdone2
+
+	// SplitMix64: state += golden; z = mix(state).
+	VMOVDQU (R15)(R12*8), Y0
+	VPADDQ  KPGOLD(R11), Y0, Y0
+	VMOVDQU Y0, (R15)(R12*8)
+	VPSRLQ  $30, Y0, Y1
+	VPXOR   Y1, Y0, Y0
+	MUL64(Y0, KPC1, KPC1H, Y2, Y3, Y4)
+	VPSRLQ  $27, Y2, Y1
+	VPXOR   Y1, Y2, Y2
+	MUL64(Y2, KPC2, KPC2H, Y0, Y3, Y4)
+	VPSRLQ  $31, Y0, Y1
+	VPXOR   Y1, Y0, Y0
+
+	// The counts from the table on the top 11 bits; a negative entry
+	// sends the group back to the caller.
+	VPSRLQ     $53, Y0, Y1
+	VPCMPEQD   X6, X6, X6
+	VPXOR      X5, X5, X5
+	VPGATHERQD X6, (DX)(Y1*4), X5
+	VMOVMSKPS  X5, R13
+	TESTQ      R13, R13
+	JNZ        search2
+
+	// This step's excitatory input: arrivals + weight·count.
+	VCVTDQ2PD X5, Y7
+	VMULPD    KPW(R11), Y7, Y7
+	VADDPD    (SI)(R12*8), Y7, Y7
+
+	// Membrane: ((v*P22 + iex*P21ex) + iin*P21in) + (ie + i0)*P20.
+	VMOVUPD (AX)(R12*8), Y0
+	VMOVUPD (BX)(R12*8), Y1
+	VMOVUPD (CX)(R12*8), Y2
+	VMULPD  P22(R11), Y0, Y3
+	VMULPD  P21EX(R11), Y1, Y4
+	VADDPD  Y4, Y3, Y3
+	VMULPD  P21IN(R11), Y2, Y4
+	VADDPD  Y4, Y3, Y3
+	VADDPD  Y8, Y3, Y3
+
+	// Refractory neurons keep V.
+	VMOVDQU   (R8)(R12*4), X5
+	VPSUBD    NOW(R11), X5, X5
+	VPMOVSXDQ X5, Y9
+	VBLENDVPD Y9, Y3, Y0, Y0
+
+	// Currents decay, then this step's input arrives.
+	VMULPD  P11EX(R11), Y1, Y1
+	VADDPD  Y7, Y1, Y1
+	VMULPD  P11IN(R11), Y2, Y2
+	VADDPD  (DI)(R12*8), Y2, Y2
+	VMOVUPD Y1, (BX)(R12*8)
+	VMOVUPD Y2, (CX)(R12*8)
+	VMOVUPD Y10, (SI)(R12*8)
+	VMOVUPD Y10, (DI)(R12*8)
+
+	// Threshold: reset, and the refractory period's end for those that
+	// spike.
+	VCMPPD       $0x1d, THETA(R11), Y0, Y7
+	VBLENDVPD    Y7, VRESET(R11), Y0, Y0
+	VMOVUPD      Y0, (AX)(R12*8)
+	VEXTRACTF128 $1, Y7, X11
+	VSHUFPS      $0x88, X11, X7, X11
+	VMOVDQU      UNTIL(R11), X12
+	VPMASKMOVD   X12, X11, (R8)(R12*4)
+	VMOVMSKPD    Y7, R13
+	MOVQ         R12, R14
+	SHRQ         $2, R14
+	MOVB         R13, (R9)(R14*1)
+
+	ADDQ $4, R12
+	JMP  ploop2
+
+search2:
+	VMOVDQU Y0, ZS(R11)
+
+pdone2:
+	MOVQ R12, ret+88(FP)
+	VZEROUPPER
+	RET

@@ -18,6 +18,10 @@ func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask 
 	panic("updatePoissonAVX512 without AVX-512")
 }
 
+func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32) int {
+	panic("updatePoissonAVX2 without AVX2")
+}
+
 func poissonAVX512(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int {
 	panic("poissonAVX512 without AVX-512")
 }

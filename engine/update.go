@@ -184,8 +184,9 @@ func (s *Sim) Kernel() string { return s.kernel.String() }
 // P11in, theta, V_reset and the constant current; the step (modulo 2^32)
 // and the end of the refractory period of a neuron that spikes in it.
 //
-// The fused Poisson kernel also keeps here its scratch (random numbers and
-// table entries of the lanes it searches, two spilled registers) and 2^-53.
+// The fused Poisson kernels also keep here their scratch (random numbers and
+// table entries of the lanes they search, two spilled registers), 2^-53
+// and, for AVX2, the Poisson constants.
 type kernelConsts struct {
 	f          [9][4]float64
 	now, until [8]int32
@@ -193,6 +194,7 @@ type kernelConsts struct {
 	es         [8]int32
 	spill      [2]uint64
 	twoM53     float64
+	pois       poissonConsts // for the AVX2 Poisson update: a copy of scratch.pc
 }
 
 // updateSegment advances the neurons of seg by one step (SPEC §3) and
@@ -212,9 +214,9 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 	if lanes > 0 {
 		nv = (hi - lo) / lanes * lanes
 	}
-	// With AVX-512 and one shared current, the first nv neurons draw their
-	// Poisson counts in the update's own pass.
-	fused := bg != nil && lanes == 8 && seg.ieShared && nv > 0
+	// With one shared current, the first nv neurons draw their Poisson
+	// counts in the update's own pass.
+	fused := bg != nil && lanes > 0 && seg.ieShared && nv > 0
 	if bg != nil {
 		if s.kernel >= kernelAVX2 && scr.pc[5][0] != math.Float64bits(s.net.BgWeight) {
 			scr.pc = newPoissonConsts(s.net.BgWeight)
@@ -235,10 +237,12 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 		c := s.consts(scr, t, cur)
 		mask := scr.mask[:nv/lanes]
 		switch {
-		case fused:
+		case fused && lanes == 8:
 			pd := seg.bg
 			updatePoissonAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c,
 				&bg[0], &pd.table32[0], &scr.pc, &pd.cdf[0])
+		case fused:
+			s.updatePoissonAVX2(seg, bg, arrEx, arrIn, mask, nv, c, &scr.pc)
 		case lanes == 8:
 			updateAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c)
 		default:
@@ -253,6 +257,33 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 		}
 	}
 	return s.updateScalar(lo+nv, hi, t, i0, arrEx[nv:], arrIn[nv:], spk)
+}
+
+// updatePoissonAVX2 runs the AVX2 Poisson update over the first nv
+// neurons of seg (ie nil, constants c); each group of four whose counts the
+// table cannot settle is finished here: the counts found by search, then
+// the plain update of the four.
+func (s *Sim) updatePoissonAVX2(seg segment, bg []uint64, arrEx, arrIn []float64, mask []uint8, nv int, c *kernelConsts, pc *poissonConsts) {
+	nr, pd, bgW := &s.nrn, seg.bg, s.net.BgWeight
+	c.pois = *pc
+	lo := seg.lo
+	for i := 0; i < nv; i += 4 {
+		j := lo + i
+		i += updatePoissonAVX2(&nr.v[j], &nr.iex[j], &nr.iin[j], &arrEx[i], &arrIn[i], &nr.until[j], &mask[i/4], nv-i, c,
+			&bg[i], &pd.table32[0])
+		if i == nv {
+			return
+		}
+		j = lo + i
+		for l, z := range c.zs[:4] {
+			k := int(pd.first[z>>(64-tableBits)] &^ ambiguous)
+			if pd.first[z>>(64-tableBits)]&ambiguous != 0 {
+				k = pd.finish(z)
+			}
+			arrEx[i+l] += bgW * float64(k)
+		}
+		updateAVX2(&nr.v[j], &nr.iex[j], &nr.iin[j], nil, &arrEx[i], &arrIn[i], &nr.until[j], &mask[i/4], 4, c)
+	}
 }
 
 // drawPoisson adds to arr[j] the background weight times a Poisson count
