@@ -27,9 +27,10 @@
 // The neuron update of eight neurons at R12 after the new membrane
 // potential (before the refractory check) is in Z3; V, iex, iin in Z0-Z2.
 // Refractory neurons (the step not past their end, int32(until - now) >= 0)
-// keep V; neurons that spike get the end of their refractory period. EX
-// is this step's excitatory input.
-#define UPDATE8(EX) \
+// keep V; neurons that spike get the end of their refractory period (the
+// masked store, slow on some processors, only when one does). EX is this
+// step's excitatory input, NOSPIKE a label unique to the expansion.
+#define UPDATE8(EX, NOSPIKE) \
 	VMOVDQU32 (R8)(R12*4), Y5        \
 	VPSUBD    Y24, Y5, Y5            \
 	VPMOVD2M  Y5, K1                 \
@@ -45,11 +46,14 @@
 	VCMPPD    $0x1d, Z22, Z0, K2     \
 	VMOVAPD   Z23, K2, Z0            \
 	VMOVUPD   Z0, (AX)(R12*8)        \
-	VMOVDQU32 Y25, K2, (R8)(R12*4)   \
 	KMOVW     K2, R13                \
 	MOVQ      R12, R14               \
 	SHRQ      $3, R14                \
-	MOVB      R13, (R9)(R14*1)
+	MOVB      R13, (R9)(R14*1)       \
+	TESTQ     R13, R13               \
+	JZ        NOSPIKE                \
+	VMOVDQU32 Y25, K2, (R8)(R12*4)   \
+NOSPIKE:
 
 // The membrane potential's first three terms, ((v*P22 + iex*P21ex) +
 // iin*P21in), of the eight neurons at R12 into Z3.
@@ -99,7 +103,7 @@ shared:
 	JGE  done
 	MEMBRANE8
 	VADDPD Z26, Z3, Z3
-	UPDATE8((SI)(R12*8))
+	UPDATE8((SI)(R12*8), sharedq)
 	ADDQ $8, R12
 	JMP  shared
 
@@ -110,7 +114,7 @@ perneuron:
 	VADDPD  (DX)(R12*8), Z26, Z4
 	VMULPD  Z19, Z4, Z4
 	VADDPD  Z4, Z3, Z3
-	UPDATE8((SI)(R12*8))
+	UPDATE8((SI)(R12*8), perneuronq)
 	ADDQ $8, R12
 	JMP  perneuron
 
@@ -278,7 +282,7 @@ counted:
 
 	MEMBRANE8
 	VADDPD Z26, Z3, Z3
-	UPDATE8(Z10)
+	UPDATE8(Z10, fusedq)
 	ADDQ $8, R12
 	JMP  fused
 

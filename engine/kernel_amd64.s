@@ -80,14 +80,18 @@ haveie:
 	VCMPPD       $0x1d, THETA(R11), Y0, Y7
 	VBLENDVPD    Y7, VRESET(R11), Y0, Y0
 	VMOVUPD      Y0, (AX)(R12*8)
-	VEXTRACTF128 $1, Y7, X8
-	VSHUFPS      $0x88, X8, X7, X8
-	VMOVDQU      UNTIL(R11), X9
-	VPMASKMOVD   X9, X8, (R8)(R12*4)
 	VMOVMSKPD    Y7, R13
 	MOVQ         R12, R14
 	SHRQ         $2, R14
 	MOVB         R13, (R9)(R14*1)
+	TESTQ        R13, R13
+	JZ           nospike // the masked store is slow on some processors
+	VEXTRACTF128 $1, Y7, X8
+	VSHUFPS      $0x88, X8, X7, X8
+	VMOVDQU      UNTIL(R11), X9
+	VPMASKMOVD   X9, X8, (R8)(R12*4)
+
+nospike:
 
 	ADDQ $4, R12
 	JMP  loop
@@ -334,14 +338,18 @@ ploop2:
 	VCMPPD       $0x1d, THETA(R11), Y0, Y7
 	VBLENDVPD    Y7, VRESET(R11), Y0, Y0
 	VMOVUPD      Y0, (AX)(R12*8)
-	VEXTRACTF128 $1, Y7, X11
-	VSHUFPS      $0x88, X11, X7, X11
-	VMOVDQU      UNTIL(R11), X12
-	VPMASKMOVD   X12, X11, (R8)(R12*4)
 	VMOVMSKPD    Y7, R13
 	MOVQ         R12, R14
 	SHRQ         $2, R14
 	MOVB         R13, (R9)(R14*1)
+	TESTQ        R13, R13
+	JZ           nospike2
+	VEXTRACTF128 $1, Y7, X11
+	VSHUFPS      $0x88, X11, X7, X11
+	VMOVDQU      UNTIL(R11), X12
+	VPMASKMOVD   X12, X11, (R8)(R12*4)
+
+nospike2:
 
 	ADDQ $4, R12
 	JMP  ploop2
