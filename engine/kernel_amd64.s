@@ -16,87 +16,96 @@
 #define NOW 288
 #define UNTIL 320
 
+// MEMBRANE4 loads V, iex, iin of the four neurons at R12 into Y0-Y2 and
+// puts ((v*P22 + iex*P21ex) + iin*P21in) into Y3.
+#define MEMBRANE4 \
+	VMOVUPD (AX)(R12*8), Y0 \
+	VMOVUPD (BX)(R12*8), Y1 \
+	VMOVUPD (CX)(R12*8), Y2 \
+	VMULPD  P22(R11), Y0, Y3 \
+	VMULPD  P21EX(R11), Y1, Y4 \
+	VADDPD  Y4, Y3, Y3 \
+	VMULPD  P21IN(R11), Y2, Y4 \
+	VADDPD  Y4, Y3, Y3
+
+// TAIL4 finishes the four neurons at R12 once Y3 holds their new membrane
+// potential: refractory neurons (the step not past their end) keep V; the
+// currents decay and take this step's input (EX excitatory, the arrivals
+// inhibitory), the arrival sums are reset (Y13 is zero); V at or above
+// threshold is reset, the spike bits go to the mask, and those that spike
+// get the end of their refractory period, behind a branch (NOSPIKE, a label
+// unique to the expansion): the masked store is slow on some processors.
+#define TAIL4(EX, NOSPIKE) \
+	VMOVDQU      (R8)(R12*4), X5 \
+	VPSUBD       NOW(R11), X5, X5 \
+	VPMOVSXDQ    X5, Y9 \
+	VBLENDVPD    Y9, Y3, Y0, Y0 \
+	VMULPD       P11EX(R11), Y1, Y1 \
+	VADDPD       EX, Y1, Y1 \
+	VMULPD       P11IN(R11), Y2, Y2 \
+	VADDPD       (DI)(R12*8), Y2, Y2 \
+	VMOVUPD      Y1, (BX)(R12*8) \
+	VMOVUPD      Y2, (CX)(R12*8) \
+	VMOVUPD      Y13, (SI)(R12*8) \
+	VMOVUPD      Y13, (DI)(R12*8) \
+	VCMPPD       $0x1d, THETA(R11), Y0, Y7 \
+	VBLENDVPD    Y7, VRESET(R11), Y0, Y0 \
+	VMOVUPD      Y0, (AX)(R12*8) \
+	VMOVMSKPD    Y7, R13 \
+	MOVQ         R12, R14 \
+	SHRQ         $2, R14 \
+	MOVB         R13, (R9)(R14*1) \
+	TESTQ        R13, R13 \
+	JZ           NOSPIKE \
+	VEXTRACTF128 $1, Y7, X11 \
+	VSHUFPS      $0x88, X11, X7, X11 \
+	VMOVDQU      UNTIL(R11), X12 \
+	VPMASKMOVD   X12, X11, (R8)(R12*4) \
+NOSPIKE:
+
 // func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX2(SB), NOSPLIT, $0-80
-	MOVQ v+0(FP), AX
-	MOVQ iex+8(FP), BX
-	MOVQ iin+16(FP), CX
-	MOVQ ie+24(FP), DX
-	MOVQ arrEx+32(FP), SI
-	MOVQ arrIn+40(FP), DI
-	MOVQ until+48(FP), R8
-	MOVQ mask+56(FP), R9
-	MOVQ n+64(FP), R10
-	MOVQ c+72(FP), R11
-	XORQ R12, R12
-	VXORPD Y6, Y6, Y6
+	MOVQ   v+0(FP), AX
+	MOVQ   iex+8(FP), BX
+	MOVQ   iin+16(FP), CX
+	MOVQ   ie+24(FP), DX
+	MOVQ   arrEx+32(FP), SI
+	MOVQ   arrIn+40(FP), DI
+	MOVQ   until+48(FP), R8
+	MOVQ   mask+56(FP), R9
+	MOVQ   n+64(FP), R10
+	MOVQ   c+72(FP), R11
+	XORQ   R12, R12
+	VXORPD Y13, Y13, Y13
+	TESTQ  DX, DX
+	JNZ    perneuron4
 
-loop:
+	// One constant current for all: its term (ie + i0)*P20 once.
+	VMOVUPD I0(R11), Y10
+	VMULPD  P20(R11), Y10, Y10
+
+shared4:
 	CMPQ R12, R10
-	JGE  done
+	JGE  done4
+	MEMBRANE4
+	VADDPD Y10, Y3, Y3
+	TAIL4((SI)(R12*8), sharedq4)
+	ADDQ $4, R12
+	JMP  shared4
 
-	// Membrane: vnew = ((v*P22 + iex*P21ex) + iin*P21in) + (ie + i0)*P20
-	VMOVUPD (AX)(R12*8), Y0
-	VMOVUPD (BX)(R12*8), Y1
-	VMOVUPD (CX)(R12*8), Y2
-	VMULPD  P22(R11), Y0, Y3
-	VMULPD  P21EX(R11), Y1, Y4
-	VADDPD  Y4, Y3, Y3
-	VMULPD  P21IN(R11), Y2, Y4
-	VADDPD  Y4, Y3, Y3
-	// The constant current: per neuron (ie + i0), or, with ie nil, the
-	// segment's ie + i0 in the I0 constant.
-	TESTQ   DX, DX
-	JZ      constie
+perneuron4:
+	CMPQ R12, R10
+	JGE  done4
+	MEMBRANE4
 	VMOVUPD (DX)(R12*8), Y4
 	VADDPD  I0(R11), Y4, Y4
-	JMP     haveie
-
-constie:
-	VMOVUPD I0(R11), Y4
-
-haveie:
 	VMULPD  P20(R11), Y4, Y4
 	VADDPD  Y4, Y3, Y3
-
-	// Refractory neurons (the step is not past their end) keep V.
-	VMOVDQU   (R8)(R12*4), X5
-	VPSUBD    NOW(R11), X5, X5
-	VPMOVSXDQ X5, Y7
-	VBLENDVPD Y7, Y3, Y0, Y0
-
-	// Currents decay, then this step's input arrives.
-	VMULPD  P11EX(R11), Y1, Y1
-	VADDPD  (SI)(R12*8), Y1, Y1
-	VMULPD  P11IN(R11), Y2, Y2
-	VADDPD  (DI)(R12*8), Y2, Y2
-	VMOVUPD Y1, (BX)(R12*8)
-	VMOVUPD Y2, (CX)(R12*8)
-	VMOVUPD Y6, (SI)(R12*8)
-	VMOVUPD Y6, (DI)(R12*8)
-
-	// Threshold: reset, and the refractory period's end for those that
-	// spike.
-	VCMPPD       $0x1d, THETA(R11), Y0, Y7
-	VBLENDVPD    Y7, VRESET(R11), Y0, Y0
-	VMOVUPD      Y0, (AX)(R12*8)
-	VMOVMSKPD    Y7, R13
-	MOVQ         R12, R14
-	SHRQ         $2, R14
-	MOVB         R13, (R9)(R14*1)
-	TESTQ        R13, R13
-	JZ           nospike // the masked store is slow on some processors
-	VEXTRACTF128 $1, Y7, X8
-	VSHUFPS      $0x88, X8, X7, X8
-	VMOVDQU      UNTIL(R11), X9
-	VPMASKMOVD   X9, X8, (R8)(R12*4)
-
-nospike:
-
+	TAIL4((SI)(R12*8), perneuronq4)
 	ADDQ $4, R12
-	JMP  loop
+	JMP  perneuron4
 
-done:
+done4:
 	VZEROUPPER
 	RET
 
@@ -270,9 +279,9 @@ TEXT ·updatePoissonAVX2(SB), NOSPLIT, $0-96
 	MOVQ state+72(FP), R15
 	MOVQ table+80(FP), DX
 	XORQ R12, R12
-	VXORPD  Y10, Y10, Y10
-	VMOVUPD I0(R11), Y8
-	VMULPD  P20(R11), Y8, Y8 // the constant current's term
+	VXORPD  Y13, Y13, Y13
+	VMOVUPD I0(R11), Y10
+	VMULPD  P20(R11), Y10, Y10 // the constant current's term
 
 ploop2:
 	CMPQ R12, R10
@@ -306,50 +315,9 @@ ploop2:
 	VMULPD    KPW(R11), Y7, Y7
 	VADDPD    (SI)(R12*8), Y7, Y7
 
-	// Membrane: ((v*P22 + iex*P21ex) + iin*P21in) + (ie + i0)*P20.
-	VMOVUPD (AX)(R12*8), Y0
-	VMOVUPD (BX)(R12*8), Y1
-	VMOVUPD (CX)(R12*8), Y2
-	VMULPD  P22(R11), Y0, Y3
-	VMULPD  P21EX(R11), Y1, Y4
-	VADDPD  Y4, Y3, Y3
-	VMULPD  P21IN(R11), Y2, Y4
-	VADDPD  Y4, Y3, Y3
-	VADDPD  Y8, Y3, Y3
-
-	// Refractory neurons keep V.
-	VMOVDQU   (R8)(R12*4), X5
-	VPSUBD    NOW(R11), X5, X5
-	VPMOVSXDQ X5, Y9
-	VBLENDVPD Y9, Y3, Y0, Y0
-
-	// Currents decay, then this step's input arrives.
-	VMULPD  P11EX(R11), Y1, Y1
-	VADDPD  Y7, Y1, Y1
-	VMULPD  P11IN(R11), Y2, Y2
-	VADDPD  (DI)(R12*8), Y2, Y2
-	VMOVUPD Y1, (BX)(R12*8)
-	VMOVUPD Y2, (CX)(R12*8)
-	VMOVUPD Y10, (SI)(R12*8)
-	VMOVUPD Y10, (DI)(R12*8)
-
-	// Threshold: reset, and the refractory period's end for those that
-	// spike.
-	VCMPPD       $0x1d, THETA(R11), Y0, Y7
-	VBLENDVPD    Y7, VRESET(R11), Y0, Y0
-	VMOVUPD      Y0, (AX)(R12*8)
-	VMOVMSKPD    Y7, R13
-	MOVQ         R12, R14
-	SHRQ         $2, R14
-	MOVB         R13, (R9)(R14*1)
-	TESTQ        R13, R13
-	JZ           nospike2
-	VEXTRACTF128 $1, Y7, X11
-	VSHUFPS      $0x88, X11, X7, X11
-	VMOVDQU      UNTIL(R11), X12
-	VPMASKMOVD   X12, X11, (R8)(R12*4)
-
-nospike2:
+	MEMBRANE4
+	VADDPD Y10, Y3, Y3
+	TAIL4(Y7, fusedq4)
 
 	ADDQ $4, R12
 	JMP  ploop2
