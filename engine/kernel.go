@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+)
+
+// kernelLevel is a set of neuron and Poisson kernels: scalar Go, or
+// assembly for a vector instruction set.
+type kernelLevel int
+
+// The kernel levels, narrowest first.
+const (
+	kernelScalar kernelLevel = iota
+	kernelAVX2
+	kernelAVX512
+)
+
+// KernelEnv is the environment variable that narrows the kernels a Sim
+// uses: scalar, avx2 or avx512 (the default is the widest the machine has).
+// The spikes are the same with every kernel; only the speed differs.
+const KernelEnv = "MICROCIRCUIT_KERNEL"
+
+var kernelNames = [...]string{kernelScalar: "scalar", kernelAVX2: "avx2", kernelAVX512: "avx512"}
+
+func (l kernelLevel) String() string { return kernelNames[l] }
+
+// kernelFromEnv returns the kernel level KernelEnv asks for, or the widest
+// the machine has when it is unset or empty.
+func kernelFromEnv() (kernelLevel, error) {
+	v := os.Getenv(KernelEnv)
+	if v == "" {
+		return bestKernel, nil
+	}
+	for l, name := range kernelNames {
+		if v != name {
+			continue
+		}
+		if kernelLevel(l) > bestKernel {
+			return 0, fmt.Errorf("%s=%s: this machine has at most %s", KernelEnv, v, bestKernel)
+		}
+		return kernelLevel(l), nil
+	}
+	return 0, fmt.Errorf("%s=%q: want scalar, avx2 or avx512", KernelEnv, v)
+}
+
+// Kernel returns the name of the neuron and Poisson kernels the Sim uses:
+// scalar, avx2 or avx512.
+func (s *Sim) Kernel() string { return s.kernel.String() }
+
+// kernelConsts are the constants of the neuron update for the vector
+// kernels, each replicated for their lanes: P22, P21ex, P21in, P20, P11ex,
+// P11in, theta, V_reset and the constant current; the step (modulo 2^32)
+// and the end of the refractory period of a neuron that spikes in it.
+//
+// The fused Poisson kernels also keep here their scratch (random numbers and
+// table entries of the lanes they search, two spilled registers), 2^-53
+// and, for AVX2, the Poisson constants.
+type kernelConsts struct {
+	f          [9][4]float64
+	now, until [8]int32
+	zs         [8]uint64
+	es         [8]int32
+	spill      [2]uint64
+	twoM53     float64
+	pois       poissonConsts // for the AVX2 Poisson update: a copy of scratch.pc
+}
+
+// consts returns the kernel constants for step t with current i0, kept in
+// a worker's scratch.
+func (s *Sim) consts(scr *scratch, t int64, i0 float64) *kernelConsts {
+	p, nr := s.nrn.prop, &s.nrn
+	vals := [9]float64{p.P22, p.P21ex, p.P21in, p.P20, p.P11ex, p.P11in, nr.theta, nr.vReset, i0}
+	for i, v := range vals {
+		scr.kc.f[i] = [4]float64{v, v, v, v}
+	}
+	now := int32(uint32(t))
+	for i := range scr.kc.now {
+		scr.kc.now[i], scr.kc.until[i] = now, now+nr.refSteps
+	}
+	scr.kc.twoM53 = 0x1p-53
+	return &scr.kc
+}
