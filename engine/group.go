@@ -133,24 +133,33 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 	return nil
 }
 
-// maxPackedDelay returns the largest delay of net's synapses.
-func maxPackedDelay(net *Network) int {
-	nch := runtime.GOMAXPROCS(0)
-	maxes := make([]int, nch)
+// inChunks calls f(c, lo, hi) for the chunks c = 0..k-1 of 0..m-1, one
+// goroutine each (k = GOMAXPROCS, at most m), and returns k when all are
+// done.
+func inChunks(m int, f func(c, lo, hi int)) int {
+	k := max(1, min(m, runtime.GOMAXPROCS(0)))
 	var wg sync.WaitGroup
-	m := len(net.Syn)
-	for c := 0; c < nch; c++ {
+	for c := 0; c < k; c++ {
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
-			var mx uint32
-			for _, syn := range net.Syn[c*m/nch : (c+1)*m/nch] {
-				mx = max(mx, syn)
-			}
-			maxes[c] = int(mx >> net.TargetBits)
+			f(c, c*m/k, (c+1)*m/k)
 		}(c)
 	}
 	wg.Wait()
+	return k
+}
+
+// maxPackedDelay returns the largest delay of net's synapses.
+func maxPackedDelay(net *Network) int {
+	maxes := make([]int, runtime.GOMAXPROCS(0))
+	inChunks(len(net.Syn), func(c, lo, hi int) {
+		var mx uint32
+		for _, syn := range net.Syn[lo:hi] {
+			mx = max(mx, syn)
+		}
+		maxes[c] = int(mx >> net.TargetBits)
+	})
 	return slices.Max(maxes)
 }
 
@@ -169,19 +178,26 @@ func (s *Sim) packable(maxDelay int) bool {
 	if disablePacking || sy.w16 == nil || s.n > packedNeurons || maxDelay >= grpNeg {
 		return false
 	}
-	start := int64(0)
-	for _, end := range sy.grpEnd {
-		if end > start {
-			sign := sy.w16[start] & 0x8000
-			for _, h := range sy.w16[start:end] {
-				if h&0x8000 != sign {
-					return false
+	mixed := make([]bool, runtime.GOMAXPROCS(0))
+	inChunks(len(sy.grpEnd), func(c, lo, hi int) {
+		start := int64(0)
+		if lo > 0 {
+			start = sy.grpEnd[lo-1]
+		}
+		for _, end := range sy.grpEnd[lo:hi] {
+			if end > start {
+				sign := sy.w16[start] & 0x8000
+				for _, h := range sy.w16[start:end] {
+					if h&0x8000 != sign {
+						mixed[c] = true
+						return
+					}
 				}
 			}
+			start = end
 		}
-		start = end
-	}
-	return true
+	})
+	return !slices.Contains(mixed, true)
 }
 
 // pack stores each synapse as one word, target | weight magnitude <<
@@ -197,23 +213,15 @@ func (s *Sim) pack(ctx context.Context) error {
 		}
 		start = end
 	}
-	m := len(sy.target)
-	nch := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for c := 0; c < nch; c++ {
-		wg.Add(1)
-		go func(a, b int) {
-			defer wg.Done()
-			w := sy.w16[a:b]
-			for i, t := range sy.target[a:b] {
-				if i%(1<<20) == 0 && ctx.Err() != nil {
-					return
-				}
-				sy.target[a+i] = t | uint32(w[i]&0x7fff)<<packBits
+	inChunks(len(sy.target), func(_, a, b int) {
+		w := sy.w16[a:b]
+		for i, t := range sy.target[a:b] {
+			if i%(1<<20) == 0 && ctx.Err() != nil {
+				return
 			}
-		}(c*m/nch, (c+1)*m/nch)
-	}
-	wg.Wait()
+			sy.target[a+i] = t | uint32(w[i]&0x7fff)<<packBits
+		}
+	})
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -189,13 +190,24 @@ func (n *Network) Check() error {
 	if len(n.Syn) > 0 && (set != 1 || n.weights() != len(n.Syn)) {
 		return fmt.Errorf("network: %d synapses need exactly one weight array of that length", len(n.Syn))
 	}
-	for i, syn := range n.Syn {
-		t, d := n.Unpack(syn)
-		if int(t) >= N {
-			return fmt.Errorf("network: synapse %d targets neuron %d, beyond %d neurons", i, t, N)
+	// The synapses in parallel chunks; the error names the first bad one.
+	bad := make([]error, runtime.GOMAXPROCS(0))
+	inChunks(len(n.Syn), func(c, lo, hi int) {
+		for i, syn := range n.Syn[lo:hi] {
+			t, d := n.Unpack(syn)
+			if int(t) >= N {
+				bad[c] = fmt.Errorf("network: synapse %d targets neuron %d, beyond %d neurons", lo+i, t, N)
+				return
+			}
+			if d < 1 {
+				bad[c] = fmt.Errorf("network: synapse %d has delay %d steps; the minimum is 1", lo+i, d)
+				return
+			}
 		}
-		if d < 1 {
-			return fmt.Errorf("network: synapse %d has delay %d steps; the minimum is 1", i, d)
+	})
+	for _, err := range bad {
+		if err != nil {
+			return err
 		}
 	}
 	if !(n.Resolution > 0) {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -333,4 +334,50 @@ type nopExchanger struct{}
 
 func (nopExchanger) ExchangeSpikes(local []uint32, stop bool, all []uint32) ([]uint32, bool) {
 	return append(all[:0], local...), stop
+}
+
+// TestCheckSynapses: Check, which scans the synapses in parallel chunks,
+// names the first bad synapse wherever the bad ones lie.
+func TestCheckSynapses(t *testing.T) {
+	for _, tc := range []struct {
+		at   []int // synapses made bad, in this order: target, delay
+		want string
+	}{
+		{[]int{4000, 2999}, "synapse 2999 has delay 0"},
+		{[]int{5, 5999}, "synapse 5 targets neuron"},
+		{[]int{5998, -1}, "synapse 5998 targets neuron"},
+	} {
+		net := randomNet(60, 100, 5, 380)
+		n := uint32(net.N())
+		net.Syn[tc.at[0]] = net.Pack(n+3, 2)
+		if tc.at[1] >= 0 {
+			net.Syn[tc.at[1]] = net.Pack(1, 0)
+		}
+		err := net.Check()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("bad synapses at %v: error %v, want %q", tc.at, err, tc.want)
+		}
+	}
+}
+
+// TestPackableLastGroup: one group of mixed signs, the last, keeps the
+// network from being packed.
+func TestPackableLastGroup(t *testing.T) {
+	net := randomNet(60, 100, 5, 380)
+	sim, err := New(net, Options{Workers: 2})
+	if err != nil || !sim.syn.packed {
+		t.Fatalf("a network of one sign per source: packed %v, error %v", sim != nil && sim.syn.packed, err)
+	}
+	net = randomNet(60, 100, 5, 380)
+	// The last source's synapses all go to one target with one delay: one
+	// group; flip the sign of one of its weights.
+	last := net.SrcStart[len(net.SrcStart)-2]
+	for k := last; k < int64(len(net.Syn)); k++ {
+		net.Syn[k] = net.Pack(59, 3)
+	}
+	net.Weight16[last] ^= 0x8000
+	sim, err = New(net, Options{Workers: 2})
+	if err != nil || sim.syn.packed {
+		t.Fatalf("a group of mixed signs: packed %v, error %v", sim != nil && sim.syn.packed, err)
+	}
 }
