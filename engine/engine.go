@@ -106,7 +106,8 @@ func New(net *Network, o Options) (*Sim, error) {
 // NewContext is New that stops, returning ctx's error, when ctx is
 // cancelled while it prepares the synapses (seconds at full scale).
 func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
-	if err := net.Check(); err != nil {
+	netMaxDelay, err := net.check()
+	if err != nil {
 		return nil, err
 	}
 	kernel, err := kernelFromEnv()
@@ -136,7 +137,7 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		s.wk[k].lo = int(int64(k) * int64(n) / int64(workers))
 		s.wk[k].hi = int(int64(k+1) * int64(n) / int64(workers))
 	}
-	maxDelay := max(1, maxPackedDelay(net))
+	maxDelay := max(1, netMaxDelay)
 	s.syn.slots = maxDelay + 1
 	for k := range s.wk {
 		s.wk[k].queues = make([]queue, s.syn.slots)
@@ -144,10 +145,7 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 	if err := s.group(ctx, maxDelay); err != nil {
 		return nil, err
 	}
-	if s.packable(maxDelay) {
-		if err := s.pack(ctx); err != nil {
-			return nil, err
-		}
+	if s.syn.packed {
 		s.nrn.arrEx = make([]float64, packedNeurons)
 		s.nrn.arrIn = make([]float64, packedNeurons)
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"runtime"
-	"slices"
 	"sync"
 )
 
@@ -23,15 +22,25 @@ func (s *Sim) owner(i uint32) int {
 // and builds the group index. Sources are handled in parallel chunks. It
 // returns ctx's error if ctx is cancelled (the synapses are then in no
 // useful order).
+//
+// Where the network can be packed (half-precision weights, at most
+// packedNeurons neurons, delays below grpNeg), group writes each synapse as
+// one word, target | weight magnitude << packBits, in place of its target,
+// and marks the groups of negative weights; if every group has weights of
+// one sign, the events travel as these words (syn.packed) and the weight
+// array is dropped: 4 bytes per synapse instead of 6, and delivery becomes a
+// copy. Otherwise the words are cut back to targets.
 func (s *Sim) group(ctx context.Context, maxDelay int) error {
 	net := s.net
 	sy := &s.syn
 	ns := net.NumSources
 	nkeys := s.w * (maxDelay + 1)
+	tryPack := !disablePacking && sy.w16 != nil && s.n <= packedNeurons && maxDelay < grpNeg
 	type chunk struct {
 		delays []uint16
 		ends   []int64
 		counts []int64 // groups per (source, worker), for this chunk's sources
+		mixed  bool    // a group with weights of both signs
 	}
 	// keyBase[t] is the first key of target t's worker: one load per
 	// synapse instead of owner's division.
@@ -78,8 +87,10 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 					cnt[k] += cnt[k-1]
 				}
 				// Record the groups before the scatter moves the cursors.
+				ngroups := 0
 				for key := 0; key < nkeys; key++ {
 					if cnt[key+1] > cnt[key] {
+						ngroups++
 						ch.delays = append(ch.delays, uint16(key%(maxDelay+1)))
 						ch.ends = append(ch.ends, a+cnt[key+1])
 						ch.counts[(src-s0)*s.w+key/(maxDelay+1)]++
@@ -95,6 +106,31 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 					tmp64 = append(tmp64[:0], sy.w64[a:b]...)
 				}
 				mask := uint32(1)<<net.TargetBits - 1
+				if tryPack {
+					for j, key := range keys {
+						pos := a + cnt[key]
+						cnt[key]++
+						sy.target[pos] = tmpT[j]&mask | uint32(tmp16[j]&0x7fff)<<packBits
+						sy.w16[pos] = tmp16[j]
+					}
+					// The source's groups, just recorded: mark the negative
+					// ones, note any of mixed signs.
+					start := a
+					first := len(ch.ends) - ngroups
+					for g, end := range ch.ends[first:] {
+						sign := sy.w16[start] & 0x8000
+						for _, h := range sy.w16[start:end] {
+							if h&0x8000 != sign {
+								ch.mixed = true
+							}
+						}
+						if sign != 0 {
+							ch.delays[first+g] |= grpNeg
+						}
+						start = end
+					}
+					continue
+				}
 				for j, key := range keys {
 					pos := a + cnt[key]
 					cnt[key]++
@@ -122,12 +158,29 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 	sy.grpDelay = make([]uint16, 0, total)
 	sy.grpEnd = make([]int64, 0, total)
 	sy.grpIdx = make([]int64, ns*s.w+1)
+	mixed := false
 	for c, ch := range chunks {
 		sy.grpDelay = append(sy.grpDelay, ch.delays...)
 		sy.grpEnd = append(sy.grpEnd, ch.ends...)
 		s0 := c * ns / nch
 		for j, k := range ch.counts {
 			sy.grpIdx[s0*s.w+j+1] = sy.grpIdx[s0*s.w+j] + k
+		}
+		mixed = mixed || ch.mixed
+	}
+	switch {
+	case tryPack && !mixed:
+		sy.w16 = nil
+		sy.packed = true
+	case tryPack:
+		// Plain targets and delays after all.
+		inChunks(len(sy.target), func(_, lo, hi int) {
+			for i := range sy.target[lo:hi] {
+				sy.target[lo+i] &= 1<<packBits - 1
+			}
+		})
+		for g := range sy.grpDelay {
+			sy.grpDelay[g] &^= grpNeg
 		}
 	}
 	return nil
@@ -150,82 +203,9 @@ func inChunks(m int, f func(c, lo, hi int)) int {
 	return k
 }
 
-// maxPackedDelay returns the largest delay of net's synapses.
-func maxPackedDelay(net *Network) int {
-	maxes := make([]int, runtime.GOMAXPROCS(0))
-	inChunks(len(net.Syn), func(c, lo, hi int) {
-		var mx uint32
-		for _, syn := range net.Syn[lo:hi] {
-			mx = max(mx, syn)
-		}
-		maxes[c] = int(mx >> net.TargetBits)
-	})
-	return slices.Max(maxes)
-}
-
 // grpNeg marks, in grpDelay, a group of negative weights in a packed
 // network; the delay is the bits below.
 const grpNeg = 1 << 15
 
 // disablePacking keeps New from packing (for tests comparing both forms).
 var disablePacking bool
-
-// packable reports whether the synapses can travel packed: half-precision
-// weights of one sign in every delay group, at most packedNeurons neurons,
-// and delays below grpNeg.
-func (s *Sim) packable(maxDelay int) bool {
-	sy := &s.syn
-	if disablePacking || sy.w16 == nil || s.n > packedNeurons || maxDelay >= grpNeg {
-		return false
-	}
-	mixed := make([]bool, runtime.GOMAXPROCS(0))
-	inChunks(len(sy.grpEnd), func(c, lo, hi int) {
-		start := int64(0)
-		if lo > 0 {
-			start = sy.grpEnd[lo-1]
-		}
-		for _, end := range sy.grpEnd[lo:hi] {
-			if end > start {
-				sign := sy.w16[start] & 0x8000
-				for _, h := range sy.w16[start:end] {
-					if h&0x8000 != sign {
-						mixed[c] = true
-						return
-					}
-				}
-			}
-			start = end
-		}
-	})
-	return !slices.Contains(mixed, true)
-}
-
-// pack stores each synapse as one word, target | weight magnitude <<
-// packBits, in place of its target, marks the groups of negative weights and
-// drops the weight array: 4 bytes per synapse instead of 6, and delivery
-// becomes a copy. It returns ctx's error if ctx is cancelled.
-func (s *Sim) pack(ctx context.Context) error {
-	sy := &s.syn
-	start := int64(0)
-	for g, end := range sy.grpEnd {
-		if end > start && sy.w16[start]&0x8000 != 0 {
-			sy.grpDelay[g] |= grpNeg
-		}
-		start = end
-	}
-	inChunks(len(sy.target), func(_, a, b int) {
-		w := sy.w16[a:b]
-		for i, t := range sy.target[a:b] {
-			if i%(1<<20) == 0 && ctx.Err() != nil {
-				return
-			}
-			sy.target[a+i] = t | uint32(w[i]&0x7fff)<<packBits
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	sy.w16 = nil
-	sy.packed = true
-	return nil
-}

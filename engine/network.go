@@ -157,29 +157,36 @@ func (n *Network) weights() int { return len(n.Weight16) + len(n.Weight32) + len
 // Check verifies that the network is consistent and returns an error that
 // says what is wrong.
 func (n *Network) Check() error {
+	_, err := n.check()
+	return err
+}
+
+// check is Check that also returns the largest delay of the synapses (0
+// for none), found in the same scan.
+func (n *Network) check() (maxDelay int, err error) {
 	N := n.N()
 	if N == 0 {
-		return fmt.Errorf("network has no neurons")
+		return 0, fmt.Errorf("network has no neurons")
 	}
 	if len(n.Ie) != N {
-		return fmt.Errorf("network: %d I_e values for %d neurons", len(n.Ie), N)
+		return 0, fmt.Errorf("network: %d I_e values for %d neurons", len(n.Ie), N)
 	}
 	if len(n.PopStart) != len(n.PopNames)+1 || n.PopStart[0] != 0 || !slices.IsSorted(n.PopStart) {
-		return fmt.Errorf("network: population boundaries %v are not ascending from 0", n.PopStart)
+		return 0, fmt.Errorf("network: population boundaries %v are not ascending from 0", n.PopStart)
 	}
 	total := n.Total()
 	if ranks := max(n.Ranks, 1); n.Rank < 0 || n.Rank >= ranks || N != HeldBy(total, n.Rank, ranks) {
-		return fmt.Errorf("network: rank %d of %d holds %d neurons; of %d neurons it holds %d",
+		return 0, fmt.Errorf("network: rank %d of %d holds %d neurons; of %d neurons it holds %d",
 			n.Rank, ranks, N, total, HeldBy(total, n.Rank, ranks))
 	}
 	if n.NumSources < total || n.NumSources > math.MaxUint32 {
-		return fmt.Errorf("network: %d sources for %d neurons", n.NumSources, total)
+		return 0, fmt.Errorf("network: %d sources for %d neurons", n.NumSources, total)
 	}
 	if n.TargetBits < TargetBitsFor(N) || n.TargetBits > 31 {
-		return fmt.Errorf("network: %d target bits cannot hold %d neurons", n.TargetBits, N)
+		return 0, fmt.Errorf("network: %d target bits cannot hold %d neurons", n.TargetBits, N)
 	}
 	if len(n.SrcStart) != n.NumSources+1 || n.SrcStart[n.NumSources] != int64(len(n.Syn)) {
-		return fmt.Errorf("network: synapse index does not match %d synapses", len(n.Syn))
+		return 0, fmt.Errorf("network: synapse index does not match %d synapses", len(n.Syn))
 	}
 	set := 0
 	for _, l := range []int{len(n.Weight16), len(n.Weight32), len(n.Weight64)} {
@@ -188,12 +195,16 @@ func (n *Network) Check() error {
 		}
 	}
 	if len(n.Syn) > 0 && (set != 1 || n.weights() != len(n.Syn)) {
-		return fmt.Errorf("network: %d synapses need exactly one weight array of that length", len(n.Syn))
+		return 0, fmt.Errorf("network: %d synapses need exactly one weight array of that length", len(n.Syn))
 	}
 	// The synapses in parallel chunks; the error names the first bad one.
 	bad := make([]error, runtime.GOMAXPROCS(0))
+	maxes := make([]int, len(bad))
 	inChunks(len(n.Syn), func(c, lo, hi int) {
+		var mx uint32
+		defer func() { maxes[c] = int(mx >> n.TargetBits) }()
 		for i, syn := range n.Syn[lo:hi] {
+			mx = max(mx, syn)
 			t, d := n.Unpack(syn)
 			if int(t) >= N {
 				bad[c] = fmt.Errorf("network: synapse %d targets neuron %d, beyond %d neurons", lo+i, t, N)
@@ -207,32 +218,33 @@ func (n *Network) Check() error {
 	})
 	for _, err := range bad {
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
+	maxDelay = slices.Max(maxes)
 	if !(n.Resolution > 0) {
-		return fmt.Errorf("network: resolution %v ms must be > 0", n.Resolution)
+		return 0, fmt.Errorf("network: resolution %v ms must be > 0", n.Resolution)
 	}
 	if n.BgRate != nil && len(n.BgRate) != len(n.PopNames) {
-		return fmt.Errorf("network: %d background rates for %d populations", len(n.BgRate), len(n.PopNames))
+		return 0, fmt.Errorf("network: %d background rates for %d populations", len(n.BgRate), len(n.PopNames))
 	}
 	if n.BgRate != nil && n.BgFirst < 1 {
-		return fmt.Errorf("network: background from step %d; the first arrival can be step 1", n.BgFirst)
+		return 0, fmt.Errorf("network: background from step %d; the first arrival can be step 1", n.BgFirst)
 	}
 	if n.Pulses != nil && len(n.Pulses) != len(n.PopNames) {
-		return fmt.Errorf("network: %d current pulses for %d populations", len(n.Pulses), len(n.PopNames))
+		return 0, fmt.Errorf("network: %d current pulses for %d populations", len(n.Pulses), len(n.PopNames))
 	}
 	nExt := int32(n.NumSources - total)
 	for i, e := range n.ExtSpikes {
 		if e.Source < 0 || e.Source >= nExt || e.Mult < 1 || e.Step < 0 {
-			return fmt.Errorf("network: external spike %d (source %d, step %d, multiplicity %d) outside %d sources",
+			return 0, fmt.Errorf("network: external spike %d (source %d, step %d, multiplicity %d) outside %d sources",
 				i, e.Source, e.Step, e.Mult, nExt)
 		}
 		if i > 0 && (e.Step < n.ExtSpikes[i-1].Step || (e.Step == n.ExtSpikes[i-1].Step && e.Source <= n.ExtSpikes[i-1].Source)) {
-			return fmt.Errorf("network: external spikes not ordered by step, then source, at spike %d", i)
+			return 0, fmt.Errorf("network: external spikes not ordered by step, then source, at spike %d", i)
 		}
 	}
-	return nil
+	return maxDelay, nil
 }
 
 // Part returns the part of the whole network n that rank holds when the
