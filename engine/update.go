@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 )
@@ -185,15 +186,29 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 		default:
 			updateAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c)
 		}
-		for b, m := range mask {
-			for m != 0 {
-				bit := bits.TrailingZeros8(m)
-				spk = append(spk, uint32(s.global(lo+lanes*b+bit)))
-				m &= m - 1
-			}
-		}
+		spk = s.appendSpiking(spk, mask, lanes, lo)
 	}
 	return s.updateScalar(lo+nv, hi, t, i0, arrEx[nv:], arrIn[nv:], spk)
+}
+
+// appendSpiking appends to spk the neurons (indices in the whole network)
+// whose bits a vector kernel set in mask: bit j of mask[b] is neuron
+// lo + lanes·b + j. Spikes are rare, so the mask is read eight bytes at a
+// time and empty words are skipped.
+func (s *Sim) appendSpiking(spk []uint32, mask []uint8, lanes, lo int) []uint32 {
+	n := len(mask) &^ 7
+	for w := 0; w < n; w += 8 {
+		for x := binary.LittleEndian.Uint64(mask[w:]); x != 0; x &= x - 1 {
+			bit := bits.TrailingZeros64(x)
+			spk = append(spk, uint32(s.global(lo+lanes*(w+bit>>3)+bit&7)))
+		}
+	}
+	for b := n; b < len(mask); b++ {
+		for m := mask[b]; m != 0; m &= m - 1 {
+			spk = append(spk, uint32(s.global(lo+lanes*b+bits.TrailingZeros8(m))))
+		}
+	}
+	return spk
 }
 
 // updatePoissonAVX2 runs the AVX2 Poisson update over the first nv
