@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test suite: go test ./...; the Python package (the engine library
 # built, the tests run on the package in place, then on a copy installed
-# with pip into a fresh virtual environment); then every fuzz target for
-# FUZZTIME each (default 10s; FUZZTIME=0 skips fuzzing). Prints how many
-# inputs the fuzzers tried.
+# with pip into a fresh virtual environment); then every fuzz target, for
+# a number of inputs that takes about 10 s each here, or for FUZZTIME each
+# (a duration such as 60s, or a count such as 100000x; FUZZTIME=0 skips
+# fuzzing). Prints how many inputs the fuzzers tried.
 set -euo pipefail
 cd "$(dirname "$0")"
 go test ./...
@@ -26,17 +27,19 @@ trap 'rm -rf "$venv"' EXIT
 (cd "$venv" && MICROCIRCUIT_TEST_INSTALLED=1 "$venv/bin/python" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests")
 rm -rf python/build python/microcircuit.egg-info
 
-fuzztime=${FUZZTIME:-10s}
-[ "$fuzztime" = 0 ] && exit 0
+[ "${FUZZTIME:-}" = 0 ] && exit 0
 total=0
-for target in params:FuzzConfig cmd/microcircuit:FuzzCommandLine analysis:FuzzSpikeFile \
-	analysis:FuzzPopulationFiles internal/npy:FuzzDecode replay:FuzzNetworkJSON dropin:FuzzDictionaries; do
-	pkg=${target%%:*}
-	name=${target##*:}
-	# Go 1.26's fuzz coordinator can end a clean run with a bare "context
-	# deadline exceeded" when -fuzztime expires mid-call (golang/go#75804,
-	# fixed in Go 1.27). That, with no failing input written, is retried
-	# once; any other failure, or the same twice, fails.
+# target, and its default number of inputs (about 10 s each here): counts,
+# not durations, because Go 1.26's fuzz coordinator can end a clean timed
+# run with a bare "context deadline exceeded" when -fuzztime expires
+# mid-call (golang/go#75804, fixed in Go 1.27); a count has no deadline.
+for target in params:FuzzConfig:40000 cmd/microcircuit:FuzzCommandLine:60000 \
+	analysis:FuzzSpikeFile:400000 analysis:FuzzPopulationFiles:350000 internal/npy:FuzzDecode:60000 \
+	replay:FuzzNetworkJSON:40000 dropin:FuzzDictionaries:300000; do
+	IFS=: read -r pkg name count <<<"$target"
+	fuzztime=${FUZZTIME:-${count}x}
+	# With a duration, that bare deadline error and no failing input
+	# written is retried once; any other failure, or the same twice, fails.
 	for attempt in 1 2; do
 		if out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "./$pkg" 2>&1); then
 			break
