@@ -119,18 +119,25 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 // t to t-1, so that they never come round again modulo 2^32.
 func (s *Sim) flush(wk *worker, t int64) {
 	lo, hi := wk.lo, wk.hi
-	for _, x := range [][]float64{s.nrn.iex[lo:hi], s.nrn.iin[lo:hi], s.nrn.v[lo:hi]} {
-		for i, v := range x {
-			if math.Abs(v) < flushBelow {
-				x[i] = 0
-			}
-		}
+	nr := &s.nrn
+	v, iex, iin, until := nr.v[lo:hi], nr.iex[lo:hi], nr.iin[lo:hi], nr.until[lo:hi]
+	if len(v) == 0 {
+		return
 	}
+	_, _, _ = iex[len(v)-1], iin[len(v)-1], until[len(v)-1]
 	now := int32(uint32(t))
-	until := s.nrn.until[lo:hi]
-	for i, u := range until {
-		if u-now < -1<<30 {
-			until[i] = now - 1
+	for j := range v {
+		if math.Abs(v[j]) < flushBelow {
+			v[j] = 0
+		}
+		if math.Abs(iex[j]) < flushBelow {
+			iex[j] = 0
+		}
+		if math.Abs(iin[j]) < flushBelow {
+			iin[j] = 0
+		}
+		if until[j]-now < -1<<30 {
+			until[j] = now - 1
 		}
 	}
 }
