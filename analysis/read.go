@@ -205,13 +205,18 @@ func readNPY(pops []string, first, sizes []int, stems []string) (*Spikes, error)
 			pos[i]++
 		}
 	}
-	for i := 0; i < n; i++ {
+	s.sortTrains()
+	return s, nil
+}
+
+// sortTrains sorts each neuron's spike times.
+func (s *Spikes) sortTrains() {
+	for i := 0; i+1 < len(s.Start); i++ {
 		tr := s.Times[s.Start[i]:s.Start[i+1]]
 		if !sort.Float64sAreSorted(tr) {
 			sort.Float64s(tr)
 		}
 	}
-	return s, nil
 }
 
 // NewSpikes groups spikes (sender node ids and times) by neuron.
@@ -255,12 +260,7 @@ func group(pops []string, first, sizes []int, ids [][]int32, times [][]float64) 
 			pos[i]++
 		}
 	}
-	for i := 0; i < n; i++ {
-		tr := s.Times[s.Start[i]:s.Start[i+1]]
-		if !sort.Float64sAreSorted(tr) {
-			sort.Float64s(tr)
-		}
-	}
+	s.sortTrains()
 	return s, nil
 }
 

@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"math"
-	"sync"
-)
+import "math"
 
 // Checksum returns the checksum (Network.Checksum) of the network the Sim
 // was made from, computed from the Sim's own grouped (and perhaps packed)
@@ -14,44 +11,38 @@ func (s *Sim) Checksum(threads int) uint64 {
 	ns := s.net.NumSources
 	threads = max(threads, 1)
 	sums := make([]uint64, threads)
-	var wg sync.WaitGroup
-	for c := range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var sum uint64
-			for src := c * ns / threads; src < (c+1)*ns/threads; src++ {
-				g0, g1 := sy.grpIdx[src*s.w], sy.grpIdx[(src+1)*s.w]
-				for g := g0; g < g1; g++ {
-					start := int64(0)
-					if g > 0 {
-						start = sy.grpEnd[g-1]
+	inChunks(ns, threads, func(c, s0, s1 int) {
+		var sum uint64
+		for src := s0; src < s1; src++ {
+			g0, g1 := sy.grpIdx[src*s.w], sy.grpIdx[(src+1)*s.w]
+			for g := g0; g < g1; g++ {
+				start := int64(0)
+				if g > 0 {
+					start = sy.grpEnd[g-1]
+				}
+				d := int(sy.grpDelay[g] &^ grpNeg)
+				neg := uint64(0)
+				if sy.grpDelay[g]&grpNeg != 0 {
+					neg = 0x8000
+				}
+				for k := start; k < sy.grpEnd[g]; k++ {
+					t, w := sy.target[k], uint64(0)
+					switch {
+					case sy.packed:
+						t, w = t&(packedNeurons-1), uint64(t>>packBits)|neg
+					case sy.w16 != nil:
+						w = uint64(sy.w16[k])
+					case sy.w32 != nil:
+						w = uint64(math.Float32bits(sy.w32[k]))
+					default:
+						w = math.Float64bits(sy.w64[k])
 					}
-					d := int(sy.grpDelay[g] &^ grpNeg)
-					neg := uint64(0)
-					if sy.grpDelay[g]&grpNeg != 0 {
-						neg = 0x8000
-					}
-					for k := start; k < sy.grpEnd[g]; k++ {
-						t, w := sy.target[k], uint64(0)
-						switch {
-						case sy.packed:
-							t, w = t&(packedNeurons-1), uint64(t>>packBits)|neg
-						case sy.w16 != nil:
-							w = uint64(sy.w16[k])
-						case sy.w32 != nil:
-							w = uint64(math.Float32bits(sy.w32[k]))
-						default:
-							w = math.Float64bits(sy.w64[k])
-						}
-						sum += synapseHash(src, s.global(int(t)), w, d)
-					}
+					sum += synapseHash(src, s.global(int(t)), w, d)
 				}
 			}
-			sums[c] = sum
-		}()
-	}
-	wg.Wait()
+		}
+		sums[c] = sum
+	})
 	sum := s.net.neuronChecksum()
 	for _, v := range sums {
 		sum += v

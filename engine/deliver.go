@@ -112,8 +112,8 @@ func (s *Sim) applyQueue(q *queue) {
 }
 
 // deliverPacked queues a group of packed synapses, whose weights are
-// negative if neg, for a spike of multiplicity mult ≠ 1 (deliver handles
-// mult 1): as plain events of weight·mult.
+// negative if neg, for a spike of multiplicity mult ≠ 1 (deliver queues
+// the words of mult 1 itself): as plain events of weight·mult.
 func (s *Sim) deliverPacked(q *queue, words []uint32, neg bool, mult float64) {
 	at := q.extend(len(words), false)
 	for j, e := range words {
@@ -180,84 +180,78 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 	}
 	base := int(t % int64(sy.slots))
 	wk := &s.wk[k]
+	wk.events += sy.grpEnd[g1-1] - start
 	queues := wk.queues
-	if sy.packed && mult == 1 {
-		// The common case, kept free of calls but the copies: each
-		// group's words join its step's queue as they are.
-		first := start
-		for g := g0; g < g1; g++ {
-			end := sy.grpEnd[g]
-			dg := sy.grpDelay[g]
-			slot := base + int(dg&^grpNeg)
-			if slot >= sy.slots {
-				slot -= sy.slots
-			}
-			q := &queues[slot]
-			if dg&grpNeg != 0 {
-				q.in = append(q.in, sy.target[start:end]...)
-			} else {
-				q.ex = append(q.ex, sy.target[start:end]...)
-			}
-			start = end
-		}
-		wk.events += start - first
-		return
-	}
 	for g := g0; g < g1; g++ {
 		end := sy.grpEnd[g]
-		slot := base + int(sy.grpDelay[g]&^grpNeg)
+		dg := sy.grpDelay[g]
+		slot := base + int(dg&^grpNeg)
 		if slot >= sy.slots {
 			slot -= sy.slots
 		}
 		q := &queues[slot]
 		tg := sy.target[start:end]
-		wk.events += int64(len(tg))
-		if sy.packed {
-			s.deliverPacked(q, tg, sy.grpDelay[g]&grpNeg != 0, mult)
-			start = end
-			continue
-		}
-		at := q.extend(len(tg), sy.w64 != nil)
-		if sy.w16 != nil && mult == 1 && s.kernel >= kernelAVX2 && len(tg) >= 8 {
-			n8 := len(tg) &^ 7
-			copyEvents(&q.tgt[at], &q.w32[at], &tg[0], &sy.w16[start], n8)
-			copy(q.tgt[at+n8:], tg[n8:])
-			for j, h := range sy.w16[start+int64(n8) : end] {
-				q.w32[at+n8+j] = half.ToFloat32(h)
-			}
-			start = end
-			continue
-		}
-		copy(q.tgt[at:], tg)
 		switch {
-		case sy.w16 != nil:
-			dst := q.w32[at : at+len(tg)]
-			src := sy.w16[start:end]
-			src = src[:len(dst)]
-			if mult == 1 {
-				for j, h := range src {
-					dst[j] = half.ToFloat32(h)
-				}
+		case sy.packed && mult == 1:
+			// The common case, kept free of calls but the copy: the
+			// group's words join its step's queue as they are.
+			if dg&grpNeg != 0 {
+				q.in = append(q.in, tg...)
 			} else {
-				for j, h := range src {
-					dst[j] = float32(float64(half.ToFloat32(h)) * mult)
-				}
+				q.ex = append(q.ex, tg...)
 			}
-		case sy.w32 != nil:
-			dst := q.w32[at : at+len(tg)]
-			src := sy.w32[start:end]
-			src = src[:len(dst)]
-			for j, w := range src {
-				dst[j] = float32(float64(w) * mult)
-			}
+		case sy.packed:
+			s.deliverPacked(q, tg, dg&grpNeg != 0, mult)
 		default:
-			dst := q.w64[at : at+len(tg)]
-			src := sy.w64[start:end]
-			src = src[:len(dst)]
-			for j, w := range src {
-				dst[j] = w * mult
-			}
+			s.deliverPlain(q, start, end, mult)
 		}
 		start = end
+	}
+}
+
+// deliverPlain queues the synapses start .. end-1 of a network whose events
+// are not packed, with multiplicity mult, as plain events.
+func (s *Sim) deliverPlain(q *queue, start, end int64, mult float64) {
+	sy := &s.syn
+	tg := sy.target[start:end]
+	at := q.extend(len(tg), sy.w64 != nil)
+	if sy.w16 != nil && mult == 1 && s.kernel >= kernelAVX2 && len(tg) >= 8 {
+		n8 := len(tg) &^ 7
+		copyEvents(&q.tgt[at], &q.w32[at], &tg[0], &sy.w16[start], n8)
+		copy(q.tgt[at+n8:], tg[n8:])
+		for j, h := range sy.w16[start+int64(n8) : end] {
+			q.w32[at+n8+j] = half.ToFloat32(h)
+		}
+		return
+	}
+	copy(q.tgt[at:], tg)
+	switch {
+	case sy.w16 != nil:
+		dst := q.w32[at : at+len(tg)]
+		src := sy.w16[start:end]
+		src = src[:len(dst)]
+		if mult == 1 {
+			for j, h := range src {
+				dst[j] = half.ToFloat32(h)
+			}
+		} else {
+			for j, h := range src {
+				dst[j] = float32(float64(half.ToFloat32(h)) * mult)
+			}
+		}
+	case sy.w32 != nil:
+		dst := q.w32[at : at+len(tg)]
+		src := sy.w32[start:end]
+		src = src[:len(dst)]
+		for j, w := range src {
+			dst[j] = float32(float64(w) * mult)
+		}
+	default:
+		dst := q.w64[at : at+len(tg)]
+		src := sy.w64[start:end]
+		src = src[:len(dst)]
+		for j, w := range src {
+			dst[j] = w * mult
+		}
 	}
 }

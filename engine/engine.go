@@ -63,11 +63,8 @@ type worker struct {
 
 // scratch is a worker's working memory of the vector kernels.
 type scratch struct {
-	kc     kernelConsts  // the neuron kernel's constants
-	mask   []uint8       // spike bits of the neuron kernel
-	pc     poissonConsts // the Poisson kernel's constants
-	fixIdx []int32       // neurons whose Poisson count needs a search
-	fixZ   []uint64      // their random numbers
+	kc   kernelConsts // the neuron kernel's constants
+	mask []uint8      // spike bits of the neuron kernel
 }
 
 type segment struct {
@@ -157,10 +154,8 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		wk := &s.wk[k]
 		m := wk.hi - wk.lo
 		wk.scr.mask = make([]uint8, m/4+1)
-		if net.BgRate != nil {
-			wk.scr.fixIdx = make([]int32, m+4)
-			wk.scr.fixZ = make([]uint64, m+4)
-		}
+		wk.scr.kc.pois = newPoissonConsts(net.BgWeight)
+		wk.scr.kc.twoM53 = 0x1p-53
 		for p := range net.PopNames {
 			lo := max(wk.lo, s.firstHeld(net.PopStart[p]))
 			hi := min(wk.hi, s.firstHeld(net.PopStart[p+1]))

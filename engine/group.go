@@ -36,12 +36,6 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 	ns := net.NumSources
 	nkeys := s.w * (maxDelay + 1)
 	tryPack := !disablePacking && sy.w16 != nil && s.n <= packedNeurons && maxDelay < grpNeg
-	type chunk struct {
-		delays []uint16
-		ends   []int64
-		counts []int64 // groups per (source, worker), for this chunk's sources
-		mixed  bool    // a group with weights of both signs
-	}
 	// keyBase[t] is the first key of target t's worker: one load per
 	// synapse instead of owner's division.
 	keyBase := make([]int32, s.n)
@@ -51,103 +45,81 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 		}
 	}
 	nch := min(ns, 4*runtime.GOMAXPROCS(0))
-	chunks := make([]chunk, nch)
-	var wg sync.WaitGroup
-	for c := 0; c < nch; c++ {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			s0, s1 := c*ns/nch, (c+1)*ns/nch
-			ch := &chunks[c]
-			ch.counts = make([]int64, (s1-s0)*s.w)
-			cnt := make([]int64, nkeys+1)
-			var tmpT []uint32
-			var tmp16 []uint16
-			var tmp32 []float32
-			var tmp64 []float64
-			var keys []int32
-			for src := s0; src < s1; src++ {
-				if src%256 == 0 && ctx.Err() != nil {
-					return
+	chunks := make([]groupChunk, nch)
+	inChunks(ns, nch, func(c, s0, s1 int) {
+		ch := &chunks[c]
+		ch.counts = make([]int64, (s1-s0)*s.w)
+		cnt := make([]int64, nkeys+1)
+		var tmpT []uint32
+		var tmp16 []uint16
+		var tmp32 []float32
+		var tmp64 []float64
+		var keys []int32
+		for src := s0; src < s1; src++ {
+			if src%256 == 0 && ctx.Err() != nil {
+				return
+			}
+			a, b := net.SrcStart[src], net.SrcStart[src+1]
+			m := int(b - a)
+			if m == 0 {
+				continue
+			}
+			clear(cnt)
+			keys = keys[:0]
+			for k := a; k < b; k++ {
+				t, d := net.Unpack(net.Syn[k])
+				key := keyBase[t] + int32(d)
+				keys = append(keys, key)
+				cnt[key+1]++
+			}
+			for k := 1; k <= nkeys; k++ {
+				cnt[k] += cnt[k-1]
+			}
+			// Record the groups before the scatter moves the cursors.
+			ngroups := 0
+			for key := 0; key < nkeys; key++ {
+				if cnt[key+1] > cnt[key] {
+					ngroups++
+					ch.delays = append(ch.delays, uint16(key%(maxDelay+1)))
+					ch.ends = append(ch.ends, a+cnt[key+1])
+					ch.counts[(src-s0)*s.w+key/(maxDelay+1)]++
 				}
-				a, b := net.SrcStart[src], net.SrcStart[src+1]
-				m := int(b - a)
-				if m == 0 {
-					continue
-				}
-				clear(cnt)
-				keys = keys[:0]
-				for k := a; k < b; k++ {
-					t, d := net.Unpack(net.Syn[k])
-					key := keyBase[t] + int32(d)
-					keys = append(keys, key)
-					cnt[key+1]++
-				}
-				for k := 1; k <= nkeys; k++ {
-					cnt[k] += cnt[k-1]
-				}
-				// Record the groups before the scatter moves the cursors.
-				ngroups := 0
-				for key := 0; key < nkeys; key++ {
-					if cnt[key+1] > cnt[key] {
-						ngroups++
-						ch.delays = append(ch.delays, uint16(key%(maxDelay+1)))
-						ch.ends = append(ch.ends, a+cnt[key+1])
-						ch.counts[(src-s0)*s.w+key/(maxDelay+1)]++
-					}
-				}
-				tmpT = append(tmpT[:0], net.Syn[a:b]...)
-				switch {
-				case sy.w16 != nil:
-					tmp16 = append(tmp16[:0], sy.w16[a:b]...)
-				case sy.w32 != nil:
-					tmp32 = append(tmp32[:0], sy.w32[a:b]...)
-				default:
-					tmp64 = append(tmp64[:0], sy.w64[a:b]...)
-				}
-				mask := uint32(1)<<net.TargetBits - 1
-				if tryPack {
-					for j, key := range keys {
-						pos := a + cnt[key]
-						cnt[key]++
-						sy.target[pos] = tmpT[j]&mask | uint32(tmp16[j]&0x7fff)<<packBits
-						sy.w16[pos] = tmp16[j]
-					}
-					// The source's groups, just recorded: mark the negative
-					// ones, note any of mixed signs.
-					start := a
-					first := len(ch.ends) - ngroups
-					for g, end := range ch.ends[first:] {
-						sign := sy.w16[start] & 0x8000
-						for _, h := range sy.w16[start:end] {
-							if h&0x8000 != sign {
-								ch.mixed = true
-							}
-						}
-						if sign != 0 {
-							ch.delays[first+g] |= grpNeg
-						}
-						start = end
-					}
-					continue
-				}
+			}
+			tmpT = append(tmpT[:0], net.Syn[a:b]...)
+			switch {
+			case sy.w16 != nil:
+				tmp16 = append(tmp16[:0], sy.w16[a:b]...)
+			case sy.w32 != nil:
+				tmp32 = append(tmp32[:0], sy.w32[a:b]...)
+			default:
+				tmp64 = append(tmp64[:0], sy.w64[a:b]...)
+			}
+			mask := uint32(1)<<net.TargetBits - 1
+			if tryPack {
 				for j, key := range keys {
 					pos := a + cnt[key]
 					cnt[key]++
-					sy.target[pos] = tmpT[j] & mask
-					switch {
-					case sy.w16 != nil:
-						sy.w16[pos] = tmp16[j]
-					case sy.w32 != nil:
-						sy.w32[pos] = tmp32[j]
-					default:
-						sy.w64[pos] = tmp64[j]
-					}
+					sy.target[pos] = tmpT[j]&mask | uint32(tmp16[j]&0x7fff)<<packBits
+					sy.w16[pos] = tmp16[j]
+				}
+				ch.markSigns(sy.w16, a, len(ch.ends)-ngroups)
+				continue
+			}
+			for j, key := range keys {
+				pos := a + cnt[key]
+				cnt[key]++
+				sy.target[pos] = tmpT[j] & mask
+				switch {
+				case sy.w16 != nil:
+					sy.w16[pos] = tmp16[j]
+				case sy.w32 != nil:
+					sy.w32[pos] = tmp32[j]
+				default:
+					sy.w64[pos] = tmp64[j]
 				}
 			}
-		}(c)
-	}
-	wg.Wait()
+		}
+	})
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -174,7 +146,7 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 		sy.packed = true
 	case tryPack:
 		// Plain targets and delays after all.
-		inChunks(len(sy.target), func(_, lo, hi int) {
+		inChunks(len(sy.target), runtime.GOMAXPROCS(0), func(_, lo, hi int) {
 			for i := range sy.target[lo:hi] {
 				sy.target[lo+i] &= 1<<packBits - 1
 			}
@@ -186,11 +158,38 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 	return nil
 }
 
-// inChunks calls f(c, lo, hi) for the chunks c = 0..k-1 of 0..m-1, one
-// goroutine each (k = GOMAXPROCS, at most m), and returns k when all are
-// done.
-func inChunks(m int, f func(c, lo, hi int)) int {
-	k := max(1, min(m, runtime.GOMAXPROCS(0)))
+// groupChunk is what group records for a chunk of sources: each group's
+// delay and end, the number of groups per (source, worker), and whether a
+// group has weights of both signs.
+type groupChunk struct {
+	delays []uint16
+	ends   []int64
+	counts []int64
+	mixed  bool
+}
+
+// markSigns marks as negative the groups of ch from first on whose
+// half-precision weights (w16, the first group's from start) are negative,
+// and notes a group of mixed signs.
+func (ch *groupChunk) markSigns(w16 []uint16, start int64, first int) {
+	for g, end := range ch.ends[first:] {
+		sign := w16[start] & 0x8000
+		for _, h := range w16[start:end] {
+			if h&0x8000 != sign {
+				ch.mixed = true
+			}
+		}
+		if sign != 0 {
+			ch.delays[first+g] |= grpNeg
+		}
+		start = end
+	}
+}
+
+// inChunks calls f(c, lo, hi) for k chunks c of 0..m-1 (at most m, at
+// least one), one goroutine each, and returns when all are done.
+func inChunks(m, k int, f func(c, lo, hi int)) {
+	k = max(1, min(m, k))
 	var wg sync.WaitGroup
 	for c := 0; c < k; c++ {
 		wg.Add(1)
@@ -200,7 +199,6 @@ func inChunks(m int, f func(c, lo, hi int)) int {
 		}(c)
 	}
 	wg.Wait()
-	return k
 }
 
 // grpNeg marks, in grpDelay, a group of negative weights in a packed

@@ -53,9 +53,9 @@ func (s *Sim) Kernel() string { return s.kernel.String() }
 // P11in, theta, V_reset and the constant current; the step (modulo 2^32)
 // and the end of the refractory period of a neuron that spikes in it.
 //
-// The fused Poisson kernels also keep here their scratch (random numbers and
-// table entries of the lanes they search, two spilled registers), 2^-53
-// and, for AVX2, the Poisson constants.
+// The Poisson kernels keep here their constants (set with the worker) and
+// their scratch (random numbers and table entries of the lanes they search,
+// two spilled registers) and 2^-53.
 type kernelConsts struct {
 	f          [9][4]float64
 	now, until [8]int32
@@ -63,7 +63,7 @@ type kernelConsts struct {
 	es         [8]int32
 	spill      [2]uint64
 	twoM53     float64
-	pois       poissonConsts // for the AVX2 Poisson update: a copy of scratch.pc
+	pois       poissonConsts // the Poisson kernels' constants and scratch
 }
 
 // consts returns the kernel constants for step t with current i0, kept in
@@ -78,6 +78,5 @@ func (s *Sim) consts(scr *scratch, t int64, i0 float64) *kernelConsts {
 	for i := range scr.kc.now {
 		scr.kc.now[i], scr.kc.until[i] = now, now+nr.refSteps
 	}
-	scr.kc.twoM53 = 0x1p-53
 	return &scr.kc
 }

@@ -1,28 +1,11 @@
 // Copyright the microcircuit authors. SPDX-License-Identifier: GPL-2.0-or-later
 
 #include "textflag.h"
+#include "kernel_amd64.h"
 
 // AVX-512 twins of updateAVX2 and poissonAVX2: eight neurons per
 // iteration, the blends as opmask moves, the 64-bit multiplies of
 // SplitMix64 as VPMULLQ. Each computes exactly what its scalar twin does.
-
-// Offsets of the constants in kernelConsts: float64s replicated 4 times,
-// then int32s replicated 8 times.
-#define P22 0
-#define P21EX 32
-#define P21IN 64
-#define P20 96
-#define P11EX 128
-#define P11IN 160
-#define THETA 192
-#define VRESET 224
-#define I0 256
-#define NOW 288
-#define UNTIL 320
-#define ZS 352
-#define ES 416
-#define SPILL 448
-#define TWOM53 464
 
 // The neuron update of eight neurons at R12 after the new membrane
 // potential (before the refractory check) is in Z3; V, iex, iin in Z0-Z2.
@@ -67,6 +50,45 @@ NOSPIKE:
 	VMULPD  Z18, Z2, Z4     \
 	VADDPD  Z4, Z3, Z3
 
+// CONSTS8 loads the update's constants from the kernelConsts at R11 into
+// Z16-Z26 (the current's I0 in Z26) and zero into Z27.
+#define CONSTS8 \
+	VBROADCASTSD P22(R11), Z16    \
+	VBROADCASTSD P21EX(R11), Z17  \
+	VBROADCASTSD P21IN(R11), Z18  \
+	VBROADCASTSD P20(R11), Z19    \
+	VBROADCASTSD P11EX(R11), Z20  \
+	VBROADCASTSD P11IN(R11), Z21  \
+	VBROADCASTSD THETA(R11), Z22  \
+	VBROADCASTSD VRESET(R11), Z23 \
+	VMOVDQU32    NOW(R11), Y24    \
+	VMOVDQU32    UNTIL(R11), Y25  \
+	VBROADCASTSD I0(R11), Z26     \
+	VPXORQ       Z27, Z27, Z27
+
+// SPLITMIX8 advances the SplitMix64 streams of the eight neurons at
+// (ST)(IDX*8) (state += GOLD), leaves their outputs z in Z, gathers the
+// Poisson table's entries (TAB) for the top 11 bits of z into Y and sets K3
+// to the lanes whose entry is negative (ambiguous). C1, C2 hold the
+// multipliers; T is scratch.
+#define SPLITMIX8(ST, IDX, TAB, Z, T, Y, GOLD, C1, C2) \
+	VMOVDQU64  (ST)(IDX*8), Z        \
+	VPADDQ     GOLD, Z, Z            \
+	VMOVDQU64  Z, (ST)(IDX*8)        \
+	VPSRLQ     $30, Z, T             \
+	VPXORQ     T, Z, Z               \
+	VPMULLQ    C1, Z, Z              \
+	VPSRLQ     $27, Z, T             \
+	VPXORQ     T, Z, Z               \
+	VPMULLQ    C2, Z, Z              \
+	VPSRLQ     $31, Z, T             \
+	VPXORQ     T, Z, Z               \
+	VPSRLQ     $53, Z, T             \
+	KXNORW     K1, K1, K1            \
+	VPXORD     Y, Y, Y               \
+	VPGATHERQD (TAB)(T*4), K1, Y     \
+	VPMOVD2M   Y, K3
+
 // func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX512(SB), NOSPLIT, $0-80
 	MOVQ v+0(FP), AX
@@ -79,18 +101,7 @@ TEXT ·updateAVX512(SB), NOSPLIT, $0-80
 	MOVQ mask+56(FP), R9
 	MOVQ n+64(FP), R10
 	MOVQ c+72(FP), R11
-	VBROADCASTSD P22(R11), Z16
-	VBROADCASTSD P21EX(R11), Z17
-	VBROADCASTSD P21IN(R11), Z18
-	VBROADCASTSD P20(R11), Z19
-	VBROADCASTSD P11EX(R11), Z20
-	VBROADCASTSD P11IN(R11), Z21
-	VBROADCASTSD THETA(R11), Z22
-	VBROADCASTSD VRESET(R11), Z23
-	VMOVDQU32    NOW(R11), Y24
-	VMOVDQU32    UNTIL(R11), Y25
-	VBROADCASTSD I0(R11), Z26
-	VPXORQ       Z27, Z27, Z27
+	CONSTS8
 	XORQ         R12, R12
 	TESTQ        DX, DX
 	JNZ          perneuron
@@ -122,100 +133,13 @@ done:
 	VZEROUPPER
 	RET
 
-// Offsets in poissonConsts (rows of 4 uint64).
-#define PGOLD 0
-#define PC1 32
-#define PC2 96
-#define PW 160
-#define PSCRATCH 192
-
-// func poissonAVX512(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int
-TEXT ·poissonAVX512(SB), NOSPLIT, $0-64
-	MOVQ state+0(FP), SI
-	MOVQ arr+8(FP), DI
-	MOVQ table+16(FP), R8
-	MOVQ c+24(FP), R11
-	MOVQ fixIdx+32(FP), R9
-	MOVQ fixZ+40(FP), R10
-	MOVQ n+48(FP), CX
-	VPBROADCASTQ PGOLD(R11), Z16
-	VPBROADCASTQ PC1(R11), Z17
-	VPBROADCASTQ PC2(R11), Z18
-	VBROADCASTSD PW(R11), Z19
-	VPXORQ       Z20, Z20, Z20
-	XORQ         AX, AX // neuron index
-	XORQ         DX, DX // fixes
-
-ploop:
-	CMPQ AX, CX
-	JGE  pdone
-
-	// SplitMix64: state += golden; z = mix(state).
-	VMOVDQU64 (SI)(AX*8), Z0
-	VPADDQ    Z16, Z0, Z0
-	VMOVDQU64 Z0, (SI)(AX*8)
-	VPSRLQ    $30, Z0, Z1
-	VPXORQ    Z1, Z0, Z0
-	VPMULLQ   Z17, Z0, Z0
-	VPSRLQ    $27, Z0, Z1
-	VPXORQ    Z1, Z0, Z0
-	VPMULLQ   Z18, Z0, Z0
-	VPSRLQ    $31, Z0, Z1
-	VPXORQ    Z1, Z0, Z0
-
-	// Table lookup on the top 11 bits.
-	VPSRLQ     $53, Z0, Z1
-	KXNORW     K1, K1, K1
-	VPXORD     Y5, Y5, Y5
-	VPGATHERQD (R8)(Z1*4), K1, Y5
-
-	// Counts to doubles, times the weight; ambiguous lanes (negative
-	// entries) add nothing here and are fixed by the caller.
-	VPMOVD2M  Y5, K3
-	VPMAXSD   Y20, Y5, Y7
-	VCVTDQ2PD Y7, Z7
-	VMULPD    Z19, Z7, Z7
-	VADDPD    (DI)(AX*8), Z7, Z7
-	VMOVUPD   Z7, (DI)(AX*8)
-
-	KMOVW   K3, BX
-	TESTQ   BX, BX
-	JZ      pnext
-	VMOVDQU64 Z0, PSCRATCH(R11)
-	XORQ    R12, R12
-
-plane:
-	CMPQ R12, $8
-	JGE  pnext
-	BTQ  R12, BX
-	JCC  pskip
-	MOVQ AX, R13
-	ADDQ R12, R13
-	MOVL R13, (R9)(DX*4)
-	MOVQ PSCRATCH(R11)(R12*8), R13
-	MOVQ R13, (R10)(DX*8)
-	INCQ DX
-
-pskip:
-	INCQ R12
-	JMP  plane
-
-pnext:
-	ADDQ $8, AX
-	JMP  ploop
-
-pdone:
-	MOVQ DX, ret+56(FP)
-	VZEROUPPER
-	RET
-
-// func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, pc *poissonConsts, cdf *float64)
+// func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 //
 // updateAVX512 of neurons that share one constant current, each first
 // drawing its Poisson count as poisson.draw does (the search for the
 // count, where the table cannot settle it, done here too) and adding
 // weight·count to its excitatory input, in one pass over the neurons.
-TEXT ·updatePoissonAVX512(SB), NOSPLIT, $0-104
+TEXT ·updatePoissonAVX512(SB), NOSPLIT, $0-96
 	MOVQ v+0(FP), AX
 	MOVQ iex+8(FP), BX
 	MOVQ iin+16(FP), CX
@@ -227,23 +151,11 @@ TEXT ·updatePoissonAVX512(SB), NOSPLIT, $0-104
 	MOVQ c+64(FP), R11
 	MOVQ state+72(FP), R15
 	MOVQ table+80(FP), DX
-	MOVQ pc+88(FP), R13
-	VBROADCASTSD P22(R11), Z16
-	VBROADCASTSD P21EX(R11), Z17
-	VBROADCASTSD P21IN(R11), Z18
-	VBROADCASTSD P20(R11), Z19
-	VBROADCASTSD P11EX(R11), Z20
-	VBROADCASTSD P11IN(R11), Z21
-	VBROADCASTSD THETA(R11), Z22
-	VBROADCASTSD VRESET(R11), Z23
-	VMOVDQU32    NOW(R11), Y24
-	VMOVDQU32    UNTIL(R11), Y25
-	VBROADCASTSD I0(R11), Z26
-	VPXORQ       Z27, Z27, Z27
-	VPBROADCASTQ PGOLD(R13), Z28
-	VPBROADCASTQ PC1(R13), Z29
-	VPBROADCASTQ PC2(R13), Z30
-	VBROADCASTSD PW(R13), Z31
+	CONSTS8
+	VPBROADCASTQ POIS+PGOLD(R11), Z28
+	VPBROADCASTQ POIS+PC1(R11), Z29
+	VPBROADCASTQ POIS+PC2(R11), Z30
+	VBROADCASTSD POIS+PW(R11), Z31
 	VMULPD       Z19, Z26, Z26 // the constant current's term
 	XORQ         R12, R12
 
@@ -251,26 +163,9 @@ fused:
 	CMPQ R12, R10
 	JGE  fdone
 
-	// SplitMix64: state += golden; z = mix(state).
-	VMOVDQU64 (R15)(R12*8), Z8
-	VPADDQ    Z28, Z8, Z8
-	VMOVDQU64 Z8, (R15)(R12*8)
-	VPSRLQ    $30, Z8, Z9
-	VPXORQ    Z9, Z8, Z8
-	VPMULLQ   Z29, Z8, Z8
-	VPSRLQ    $27, Z8, Z9
-	VPXORQ    Z9, Z8, Z8
-	VPMULLQ   Z30, Z8, Z8
-	VPSRLQ    $31, Z8, Z9
-	VPXORQ    Z9, Z8, Z8
-
-	// The count from the table on the top 11 bits; negative entries
-	// -(k+1) need the search from k.
-	VPSRLQ     $53, Z8, Z9
-	KXNORW     K1, K1, K1
-	VPXORD     Y10, Y10, Y10
-	VPGATHERQD (DX)(Z9*4), K1, Y10
-	VPMOVD2M   Y10, K3
+	// SplitMix64 and the count from the table on the top 11 bits;
+	// negative entries -(k+1) need the search from k.
+	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30)
 	KORTESTW   K3, K3
 	JNZ        search
 
@@ -298,7 +193,7 @@ search:
 	MOVQ      R9, SPILL(R11)
 	MOVQ      R10, SPILL+8(R11)
 	KMOVW     K3, R14
-	MOVQ      cdf+96(FP), R13
+	MOVQ      cdf+88(FP), R13
 
 slane:
 	BSFQ      R14, R9

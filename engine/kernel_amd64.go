@@ -45,17 +45,16 @@ func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *ui
 // updatePoissonAVX512 is updateAVX512 for neurons that share a constant
 // current (ie nil), whose Poisson counts are drawn in the same pass: each
 // neuron's count from its SplitMix64 stream in state, as poisson.draw does
-// with table and cdf, joins arrEx as weight·count before the update. pc
+// with table and cdf, joins arrEx as weight·count before the update. c.pois
 // holds the stream and weight constants.
 //
 //go:noescape
-func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, pc *poissonConsts, cdf *float64)
+func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 
 // updatePoissonAVX2 is updatePoissonAVX512 for AVX2, four neurons at a
-// time, with c.pois holding the Poisson constants; it stops at the first
-// group of four with a count the table cannot settle, leaving that group's
-// streams advanced and its random numbers in c.zs[:4], and returns its
-// index (n when it has done all).
+// time; it stops at the first group of four with a count the table cannot
+// settle, leaving that group's streams advanced and its random numbers in
+// c.zs[:4], and returns its index (n when it has done all).
 //
 //go:noescape
 func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32) int
@@ -68,21 +67,6 @@ func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *u
 func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int)
 
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
-
-// poissonAVX2 draws the Poisson counts of n neurons (a multiple of 4) from
-// their SplitMix64 streams as poisson.draw does, and adds weight·count to
-// arr for each; a neuron whose count needs the search (the table entry is
-// negative) gets nothing added: its index and random number go to
-// fixIdx/fixZ, and the number of such neurons is returned.
-//
-//go:noescape
-func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int
-
-// poissonAVX512 is poissonAVX2 for n a multiple of 8, eight neurons at a
-// time.
-//
-//go:noescape
-func poissonAVX512(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int
 
 // prefetch asks the processor to start loading the cache line at p.
 //

@@ -1,20 +1,7 @@
 // Copyright the microcircuit authors. SPDX-License-Identifier: GPL-2.0-or-later
 
 #include "textflag.h"
-
-// Offsets of the constants in kernelConsts: float64s replicated 4 times,
-// then int32s replicated 8 times.
-#define P22 0
-#define P21EX 32
-#define P21IN 64
-#define P20 96
-#define P11EX 128
-#define P11IN 160
-#define THETA 192
-#define VRESET 224
-#define I0 256
-#define NOW 288
-#define UNTIL 320
+#include "kernel_amd64.h"
 
 // MEMBRANE4 loads V, iex, iin of the four neurons at R12 into Y0-Y2 and
 // puts ((v*P22 + iex*P21ex) + iin*P21in) into Y3.
@@ -145,15 +132,6 @@ TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL DX, edx+20(FP)
 	RET
 
-// Offsets in poissonConsts (each replicated 4 times, 32 bytes).
-#define PGOLD 0
-#define PC1 32
-#define PC1H 64
-#define PC2 96
-#define PC2H 128
-#define PW 160
-#define PSCRATCH 192
-
 // MUL64 sets D to A*C (mod 2^64) for the 64-bit lanes of A and the
 // constant at offset CL (low halves) and CH (high halves) of R11; T1 and
 // T2 are scratch.
@@ -166,97 +144,33 @@ TEXT ·cpuid(SB), NOSPLIT, $0-24
 	VPSLLQ   $32, T1, T1     \
 	VPADDQ   T1, D, D
 
-// func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int
-TEXT ·poissonAVX2(SB), NOSPLIT, $0-64
-	MOVQ state+0(FP), SI
-	MOVQ arr+8(FP), DI
-	MOVQ table+16(FP), R8
-	MOVQ c+24(FP), R11
-	MOVQ fixIdx+32(FP), R9
-	MOVQ fixZ+40(FP), R10
-	MOVQ n+48(FP), CX
-	XORQ AX, AX  // neuron index
-	XORQ DX, DX  // fixes
-
-ploop:
-	CMPQ AX, CX
-	JGE  pdone
-
-	// SplitMix64: state += golden; z = mix(state).
-	VMOVDQU (SI)(AX*8), Y0
-	VPADDQ  PGOLD(R11), Y0, Y0
-	VMOVDQU Y0, (SI)(AX*8)
-	VPSRLQ  $30, Y0, Y1
-	VPXOR   Y1, Y0, Y0
-	MUL64(Y0, PC1, PC1H, Y2, Y3, Y4)
-	VPSRLQ  $27, Y2, Y1
-	VPXOR   Y1, Y2, Y2
-	MUL64(Y2, PC2, PC2H, Y0, Y3, Y4)
-	VPSRLQ  $31, Y0, Y1
-	VPXOR   Y1, Y0, Y0
-
-	// Table lookup on the top 11 bits.
-	VPSRLQ     $53, Y0, Y1
-	VPCMPEQD   X6, X6, X6
-	VPXOR      X5, X5, X5
-	VPGATHERQD X6, (R8)(Y1*4), X5
-
-	// Counts to doubles, times the weight; ambiguous lanes (negative
-	// entries) add nothing here and are fixed by the caller.
-	VPXOR     X7, X7, X7
-	VPMAXSD   X7, X5, X7
-	VCVTDQ2PD X7, Y7
-	VMULPD    PW(R11), Y7, Y7
-	VADDPD    (DI)(AX*8), Y7, Y7
-	VMOVUPD   Y7, (DI)(AX*8)
-
-	VMOVMSKPS X5, BX
-	TESTQ     BX, BX
-	JZ        pnext
-	VMOVDQU   Y0, PSCRATCH(R11)
-	XORQ      R12, R12
-
-plane:
-	CMPQ R12, $4
-	JGE  pnext
-	BTQ  R12, BX
-	JCC  pskip
-	MOVQ AX, R13
-	ADDQ R12, R13
-	MOVL R13, (R9)(DX*4)
-	MOVQ PSCRATCH(R11)(R12*8), R13
-	MOVQ R13, (R10)(DX*8)
-	INCQ DX
-
-pskip:
-	INCQ R12
-	JMP  plane
-
-pnext:
-	ADDQ $4, AX
-	JMP  ploop
-
-pdone:
-	MOVQ DX, ret+56(FP)
-	VZEROUPPER
-	RET
-
+// SPLITMIX4 advances the SplitMix64 streams of the four neurons at
+// (ST)(IDX*8) (state += golden), leaves their outputs z in Y0, and gathers
+// the Poisson table's entries (TAB) for the top 11 bits of z into X5. The
+// constants are at offsets GOLD, C1, C1H, C2, C2H of R11; Y1-Y4 and X6 are
+// scratch.
+#define SPLITMIX4(ST, IDX, TAB, GOLD, C1, C1H, C2, C2H) \
+	VMOVDQU    (ST)(IDX*8), Y0                \
+	VPADDQ     GOLD(R11), Y0, Y0              \
+	VMOVDQU    Y0, (ST)(IDX*8)                \
+	VPSRLQ     $30, Y0, Y1                    \
+	VPXOR      Y1, Y0, Y0                     \
+	MUL64(Y0, C1, C1H, Y2, Y3, Y4)            \
+	VPSRLQ     $27, Y2, Y1                    \
+	VPXOR      Y1, Y2, Y2                     \
+	MUL64(Y2, C2, C2H, Y0, Y3, Y4)            \
+	VPSRLQ     $31, Y0, Y1                    \
+	VPXOR      Y1, Y0, Y0                     \
+	VPSRLQ     $53, Y0, Y1                    \
+	VPCMPEQD   X6, X6, X6                     \
+	VPXOR      X5, X5, X5                     \
+	VPGATHERQD X6, (TAB)(Y1*4), X5
 
 // func prefetch(p unsafe.Pointer)
 TEXT ·prefetch(SB), NOSPLIT, $0-8
 	MOVQ       p+0(FP), AX
 	PREFETCHT0 (AX)
 	RET
-
-// Offsets in kernelConsts of the scratch for random numbers and of the
-// copy of the Poisson constants (poissonConsts' rows).
-#define ZS 352
-#define KPGOLD 472
-#define KPC1 504
-#define KPC1H 536
-#define KPC2 568
-#define KPC2H 600
-#define KPW 632
 
 // func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32) int
 //
@@ -287,32 +201,16 @@ ploop2:
 	CMPQ R12, R10
 	JGE  pdone2
 
-	// SplitMix64: state += golden; z = mix(state).
-	VMOVDQU (R15)(R12*8), Y0
-	VPADDQ  KPGOLD(R11), Y0, Y0
-	VMOVDQU Y0, (R15)(R12*8)
-	VPSRLQ  $30, Y0, Y1
-	VPXOR   Y1, Y0, Y0
-	MUL64(Y0, KPC1, KPC1H, Y2, Y3, Y4)
-	VPSRLQ  $27, Y2, Y1
-	VPXOR   Y1, Y2, Y2
-	MUL64(Y2, KPC2, KPC2H, Y0, Y3, Y4)
-	VPSRLQ  $31, Y0, Y1
-	VPXOR   Y1, Y0, Y0
-
-	// The counts from the table on the top 11 bits; a negative entry
-	// sends the group back to the caller.
-	VPSRLQ     $53, Y0, Y1
-	VPCMPEQD   X6, X6, X6
-	VPXOR      X5, X5, X5
-	VPGATHERQD X6, (DX)(Y1*4), X5
+	// SplitMix64 and the table on the top 11 bits; a negative entry sends
+	// the group back to the caller.
+	SPLITMIX4(R15, R12, DX, POIS+PGOLD, POIS+PC1, POIS+PC1H, POIS+PC2, POIS+PC2H)
 	VMOVMSKPS  X5, R13
 	TESTQ      R13, R13
 	JNZ        search2
 
 	// This step's excitatory input: arrivals + weight·count.
 	VCVTDQ2PD X5, Y7
-	VMULPD    KPW(R11), Y7, Y7
+	VMULPD    POIS+PW(R11), Y7, Y7
 	VADDPD    (SI)(R12*8), Y7, Y7
 
 	MEMBRANE4

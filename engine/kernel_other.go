@@ -14,16 +14,12 @@ func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *ui
 	panic("updateAVX512 without AVX-512")
 }
 
-func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, pc *poissonConsts, cdf *float64) {
+func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64) {
 	panic("updatePoissonAVX512 without AVX-512")
 }
 
 func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32) int {
 	panic("updatePoissonAVX2 without AVX2")
-}
-
-func poissonAVX512(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int {
-	panic("poissonAVX512 without AVX-512")
 }
 
 func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts) {
@@ -32,10 +28,6 @@ func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint
 
 func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int) {
 	panic("copyEvents without F16C")
-}
-
-func poissonAVX2(state *uint64, arr *float64, table *int32, c *poissonConsts, fixIdx *int32, fixZ *uint64, n int) int {
-	panic("poissonAVX2 without AVX2")
 }
 
 func prefetch(p unsafe.Pointer) {}

@@ -18,7 +18,7 @@ func TestKernelConstsLayout(t *testing.T) {
 			t.Fatalf("kernelConsts offsets %v, the kernels use %v", got, want)
 		}
 	}
-	if unsafe.Sizeof(poissonConsts{}) != 256 {
-		t.Fatalf("poissonConsts is %d bytes; the kernels use 256", unsafe.Sizeof(poissonConsts{}))
+	if unsafe.Sizeof(poissonConsts{}) != 192 {
+		t.Fatalf("poissonConsts is %d bytes; the kernels use 192", unsafe.Sizeof(poissonConsts{}))
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/pd14/microcircuit/params"
 )
@@ -200,7 +199,7 @@ func (n *Network) check() (maxDelay int, err error) {
 	// The synapses in parallel chunks; the error names the first bad one.
 	bad := make([]error, runtime.GOMAXPROCS(0))
 	maxes := make([]int, len(bad))
-	inChunks(len(n.Syn), func(c, lo, hi int) {
+	inChunks(len(n.Syn), len(bad), func(c, lo, hi int) {
 		var mx uint32
 		defer func() { maxes[c] = int(mx >> n.TargetBits) }()
 		for i, syn := range n.Syn[lo:hi] {
@@ -306,31 +305,25 @@ func (n *Network) Checksum(threads int) uint64 {
 	sum := n.neuronChecksum()
 	threads = max(threads, 1)
 	sums := make([]uint64, threads)
-	var wg sync.WaitGroup
-	for c := 0; c < threads; c++ {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			var s uint64
-			for src := c * n.NumSources / threads; src < (c+1)*n.NumSources/threads; src++ {
-				for k := n.SrcStart[src]; k < n.SrcStart[src+1]; k++ {
-					t, d := n.Unpack(n.Syn[k])
-					var w uint64
-					switch {
-					case n.Weight16 != nil:
-						w = uint64(n.Weight16[k])
-					case n.Weight32 != nil:
-						w = uint64(math.Float32bits(n.Weight32[k]))
-					default:
-						w = math.Float64bits(n.Weight64[k])
-					}
-					s += synapseHash(src, n.Global(int(t)), w, d)
+	inChunks(n.NumSources, threads, func(c, s0, s1 int) {
+		var s uint64
+		for src := s0; src < s1; src++ {
+			for k := n.SrcStart[src]; k < n.SrcStart[src+1]; k++ {
+				t, d := n.Unpack(n.Syn[k])
+				var w uint64
+				switch {
+				case n.Weight16 != nil:
+					w = uint64(n.Weight16[k])
+				case n.Weight32 != nil:
+					w = uint64(math.Float32bits(n.Weight32[k]))
+				default:
+					w = math.Float64bits(n.Weight64[k])
 				}
+				s += synapseHash(src, n.Global(int(t)), w, d)
 			}
-			sums[c] = s
-		}(c)
-	}
-	wg.Wait()
+		}
+		sums[c] = s
+	})
 	for _, s := range sums {
 		sum += s
 	}

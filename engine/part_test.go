@@ -360,9 +360,9 @@ func TestCheckSynapses(t *testing.T) {
 	}
 }
 
-// TestPackableLastGroup: one group of mixed signs, the last, keeps the
+// TestPackingMixedSignGroup: one group of mixed signs, the last, keeps the
 // network from being packed.
-func TestPackableLastGroup(t *testing.T) {
+func TestPackingMixedSignGroup(t *testing.T) {
 	net := randomNet(60, 100, 5, 380)
 	sim, err := New(net, Options{Workers: 2})
 	if err != nil || !sim.syn.packed {

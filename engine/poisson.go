@@ -13,11 +13,10 @@ type poisson struct {
 	table32 [1 << tableBits]int32
 }
 
-// poissonConsts are the constants of the vector Poisson kernel, each
+// poissonConsts are the constants of the vector Poisson kernels, each
 // replicated for the four lanes of AVX2: the SplitMix64 increment, its two
-// multipliers (whole and high halves), the weight, and scratch space for
-// eight lanes (the last two rows).
-type poissonConsts [8][4]uint64
+// multipliers (whole and high halves) and the weight.
+type poissonConsts [6][4]uint64
 
 func newPoissonConsts(weight float64) poissonConsts {
 	var c poissonConsts
@@ -67,13 +66,17 @@ func newPoisson(lambda float64) *poisson {
 	return pt
 }
 
-// finish returns the count of random number z whose table entry was
-// ambiguous.
-func (pt *poisson) finish(z uint64) int {
-	k := int(pt.first[z>>(64-tableBits)] &^ ambiguous)
-	u := float64(z>>11) * 0x1p-53
-	for u >= pt.cdf[k] {
-		k++
+// countOf returns the count of the stream output z: its table entry, or,
+// where the entry is ambiguous, the search from there. The result is that
+// of plain inversion of the uniform u = (z >> 11)·2^-53.
+func (pt *poisson) countOf(z uint64) int {
+	e := pt.first[z>>(64-tableBits)]
+	k := int(e &^ ambiguous)
+	if e&ambiguous != 0 {
+		u := float64(z>>11) * 0x1p-53
+		for u >= pt.cdf[k] {
+			k++
+		}
 	}
 	return k
 }
@@ -87,22 +90,13 @@ func (pt *poisson) count(u float64) int {
 	return k
 }
 
-// draw advances the stream state and returns a Poisson count. The result
-// is that of plain inversion of the uniform u = (x >> 11)·2^-53 of the
-// stream's next output x.
+// draw advances the stream state and returns the Poisson count of the
+// stream's next output (countOf).
 func (pt *poisson) draw(state *uint64) int {
 	*state += 0x9e3779b97f4a7c15
 	z := *state
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	z ^= z >> 31
-	e := pt.first[z>>(64-tableBits)]
-	k := int(e &^ ambiguous)
-	if e&ambiguous != 0 {
-		u := float64(z>>11) * 0x1p-53
-		for u >= pt.cdf[k] {
-			k++
-		}
-	}
-	return k
+	return pt.countOf(z)
 }

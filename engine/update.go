@@ -163,14 +163,11 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 	// counts in the update's own pass.
 	fused := bg != nil && lanes > 0 && seg.ieShared && nv > 0
 	if bg != nil {
-		if s.kernel >= kernelAVX2 && scr.pc[5][0] != math.Float64bits(s.net.BgWeight) {
-			scr.pc = newPoissonConsts(s.net.BgWeight)
-		}
 		from := 0
 		if fused {
 			from = nv
 		}
-		s.drawPoisson(scr, seg.bg, bg[from:], arrEx[from:len(bg)])
+		s.drawPoisson(seg.bg, bg[from:], arrEx[from:len(bg)])
 	}
 	if nv > 0 {
 		nr := &s.nrn
@@ -185,9 +182,9 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 		case fused && lanes == 8:
 			pd := seg.bg
 			updatePoissonAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c,
-				&bg[0], &pd.table32[0], &scr.pc, &pd.cdf[0])
+				&bg[0], &pd.table32[0], &pd.cdf[0])
 		case fused:
-			s.updatePoissonAVX2(seg, bg, arrEx, arrIn, mask, nv, c, &scr.pc)
+			s.updatePoissonAVX2(seg, bg, arrEx, arrIn, mask, nv, c)
 		case lanes == 8:
 			updateAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c)
 		default:
@@ -222,9 +219,8 @@ func (s *Sim) appendSpiking(spk []uint32, mask []uint8, lanes, lo int) []uint32 
 // neurons of seg (ie nil, constants c); each group of four whose counts the
 // table cannot settle is finished here: the counts found by search, then
 // the plain update of the four.
-func (s *Sim) updatePoissonAVX2(seg segment, bg []uint64, arrEx, arrIn []float64, mask []uint8, nv int, c *kernelConsts, pc *poissonConsts) {
+func (s *Sim) updatePoissonAVX2(seg segment, bg []uint64, arrEx, arrIn []float64, mask []uint8, nv int, c *kernelConsts) {
 	nr, pd, bgW := &s.nrn, seg.bg, s.net.BgWeight
-	c.pois = *pc
 	lo := seg.lo
 	for i := 0; i < nv; i += 4 {
 		j := lo + i
@@ -235,36 +231,19 @@ func (s *Sim) updatePoissonAVX2(seg segment, bg []uint64, arrEx, arrIn []float64
 		}
 		j = lo + i
 		for l, z := range c.zs[:4] {
-			k := int(pd.first[z>>(64-tableBits)] &^ ambiguous)
-			if pd.first[z>>(64-tableBits)]&ambiguous != 0 {
-				k = pd.finish(z)
-			}
-			arrEx[i+l] += bgW * float64(k)
+			arrEx[i+l] += bgW * float64(pd.countOf(z))
 		}
 		updateAVX2(&nr.v[j], &nr.iex[j], &nr.iin[j], nil, &arrEx[i], &arrIn[i], &nr.until[j], &mask[i/4], 4, c)
 	}
 }
 
 // drawPoisson adds to arr[j] the background weight times a Poisson count
-// of pd drawn from stream bg[j], for every j.
-func (s *Sim) drawPoisson(scr *scratch, pd *poisson, bg []uint64, arr []float64) {
+// of pd drawn from stream bg[j], for every j: the neurons the vector
+// kernels leave (a segment's last few, or a segment without one shared
+// current).
+func (s *Sim) drawPoisson(pd *poisson, bg []uint64, arr []float64) {
 	bgW := s.net.BgWeight
-	done := 0
-	if s.kernel >= kernelAVX2 && len(bg) >= 4 {
-		fi, fz := scr.fixIdx, scr.fixZ
-		var nfix int
-		if s.kernel == kernelAVX512 && len(bg) >= 8 {
-			done = len(bg) &^ 7
-			nfix = poissonAVX512(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
-		} else {
-			done = len(bg) &^ 3
-			nfix = poissonAVX2(&bg[0], &arr[0], &pd.table32[0], &scr.pc, &fi[0], &fz[0], done)
-		}
-		for f := 0; f < nfix; f++ {
-			arr[fi[f]] += bgW * float64(pd.finish(fz[f]))
-		}
-	}
-	for j := done; j < len(bg); j++ {
+	for j := range bg {
 		// Without a branch: adding +0 leaves the (never negative zero)
 		// arrival sum as it is.
 		arr[j] += bgW * float64(pd.draw(&bg[j]))

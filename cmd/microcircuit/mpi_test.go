@@ -110,8 +110,29 @@ func runProc(t *testing.T, cmd *exec.Cmd) (int, string, string) {
 // resultFiles returns the contents of the spike and voltmeter files in dir.
 func resultFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
+	return readFiles(t, dir, "spike_recorder-*.dat", "voltmeter-*.dat")
+}
+
+// sameFiles fails the test unless got holds exactly the files of want
+// with the same contents; name labels the run, ref the reference run.
+func sameFiles(t *testing.T, name string, got, want map[string]string, ref string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d files, want %d as the %s", name, len(got), len(want), ref)
+	}
+	for f, w := range want {
+		if got[f] != w {
+			t.Errorf("%s: %s differs from the %s", name, f, ref)
+		}
+	}
+}
+
+// readFiles returns the contents of the files in dir that match patterns,
+// by name.
+func readFiles(t *testing.T, dir string, patterns ...string) map[string]string {
+	t.Helper()
 	out := map[string]string{}
-	for _, pat := range []string{"spike_recorder-*.dat", "voltmeter-*.dat"} {
+	for _, pat := range patterns {
 		files, _ := filepath.Glob(filepath.Join(dir, pat))
 		for _, f := range files {
 			b, err := os.ReadFile(f)
@@ -161,15 +182,7 @@ func TestMPISameSpikes(t *testing.T) {
 		if code, _, stderr := runProc(t, cmd); code != 0 {
 			t.Fatalf("%s: exit %d: %s", name, code, stderr)
 		}
-		got := resultFiles(t, dir)
-		if len(got) != len(want) {
-			t.Fatalf("%s: %d result files, want %d", name, len(got), len(want))
-		}
-		for f, w := range want {
-			if got[f] != w {
-				t.Errorf("%s: %s differs from the single process's", name, f)
-			}
-		}
+		sameFiles(t, name, resultFiles(t, dir), want, "single process's")
 		var s Summary
 		b, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
 		if err := json.Unmarshal(b, &s); err != nil || s.Ranks != c.ranks || s.Threads != c.threads || s.Spikes != spikes {
@@ -418,17 +431,7 @@ func TestMPIResume(t *testing.T) {
 		t.Fatalf("resumed on 2 ranks: exit %d\n%s", code, stderr)
 	}
 	want := allFiles(t, ref)
-	same := func(dir string) {
-		got := allFiles(t, dir)
-		if len(got) != len(want) {
-			t.Fatalf("%s: %d files, want %d", dir, len(got), len(want))
-		}
-		for name, w := range want {
-			if got[name] != w {
-				t.Errorf("%s: %s differs from the uninterrupted run's", dir, name)
-			}
-		}
-	}
+	same := func(dir string) { sameFiles(t, dir, allFiles(t, dir), want, "uninterrupted run's") }
 	same(dir)
 
 	// And the other way round: two ranks interrupted (SIGTERM to both),

@@ -27,18 +27,7 @@ var resumeRun = []string{"run", "-q", "--no-plots", "--scale", "0.1", "--bg", "p
 // allFiles returns the recorded data files of dir (ASCII or .npy).
 func allFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	for _, pat := range []string{"spike_recorder-*", "voltmeter-*"} {
-		files, _ := filepath.Glob(filepath.Join(dir, pat))
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[filepath.Base(f)] = string(b)
-		}
-	}
-	return out
+	return readFiles(t, dir, "spike_recorder-*", "voltmeter-*")
 }
 
 // interruptAt starts the run, waits until the file wait (in the run's
@@ -106,15 +95,7 @@ func TestResumeGivesSameSpikes(t *testing.T) {
 			if code, _, stderr := runProc(t, exec.Command(program(t, ""), "run", "-q", "--resume", dir, "--threads", "1")); code != 0 {
 				t.Fatalf("--resume %s: exit %d\n%s", dir, code, stderr)
 			}
-			got := allFiles(t, dir)
-			if len(got) != len(want) {
-				t.Fatalf("%s: %d files after resuming, %d uninterrupted", dir, len(got), len(want))
-			}
-			for name, w := range want {
-				if got[name] != w {
-					t.Errorf("%s: %s differs from the uninterrupted run's", dir, name)
-				}
-			}
+			sameFiles(t, dir, allFiles(t, dir), want, "uninterrupted run's")
 			if _, err := os.Stat(filepath.Join(dir, results.RunStage)); err == nil {
 				t.Errorf("%s: the staging directory is left after the resumed run ended", dir)
 			}

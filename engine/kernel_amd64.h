@@ -1,0 +1,32 @@
+// Copyright the microcircuit authors. SPDX-License-Identifier: GPL-2.0-or-later
+
+// Offsets shared by the AVX2 (kernel_amd64.s) and AVX-512
+// (kernel512_amd64.s) kernels. TestKernelConstsLayout pins them.
+
+// Offsets in kernelConsts: float64s replicated 4 times, int32s replicated
+// 8 times, the fused Poisson kernels' scratch, and the Poisson constants.
+#define P22 0
+#define P21EX 32
+#define P21IN 64
+#define P20 96
+#define P11EX 128
+#define P11IN 160
+#define THETA 192
+#define VRESET 224
+#define I0 256
+#define NOW 288
+#define UNTIL 320
+#define ZS 352
+#define ES 416
+#define SPILL 448
+#define TWOM53 464
+#define POIS 472
+
+// Offsets in poissonConsts (rows of 4 uint64): the SplitMix64 increment,
+// its two multipliers (whole and high halves), and the weight.
+#define PGOLD 0
+#define PC1 32
+#define PC1H 64
+#define PC2 96
+#define PC2H 128
+#define PW 160
