@@ -55,7 +55,7 @@ func (s *Sim) Kernel() string { return s.kernel.String() }
 //
 // The Poisson kernels keep here their constants (set with the worker) and
 // their scratch (random numbers and table entries of the lanes they search,
-// two spilled registers) and 2^-53.
+// spilled registers) and 2^-53.
 type kernelConsts struct {
 	f          [9][4]float64
 	now, until [8]int32
@@ -63,7 +63,7 @@ type kernelConsts struct {
 	es         [8]int32
 	spill      [2]uint64
 	twoM53     float64
-	pois       poissonConsts // the Poisson kernels' constants and scratch
+	pois       poissonConsts // the Poisson kernels' constants
 }
 
 // consts returns the kernel constants for step t with current i0, kept in

@@ -68,7 +68,7 @@ NOSPIKE:
 
 // SPLITMIX8 advances the SplitMix64 streams of the eight neurons at
 // (ST)(IDX*8) (state += GOLD), leaves their outputs z in Z, gathers the
-// Poisson table's entries (TAB) for the top 11 bits of z into Y and sets K3
+// Poisson table's entries (TAB) for the top tableBits bits of z into Y and sets K3
 // to the lanes whose entry is negative (ambiguous). C1, C2 hold the
 // multipliers; T is scratch.
 #define SPLITMIX8(ST, IDX, TAB, Z, T, Y, GOLD, C1, C2) \
@@ -81,9 +81,7 @@ NOSPIKE:
 	VPSRLQ     $27, Z, T             \
 	VPXORQ     T, Z, Z               \
 	VPMULLQ    C2, Z, Z              \
-	VPSRLQ     $31, Z, T             \
-	VPXORQ     T, Z, Z               \
-	VPSRLQ     $53, Z, T             \
+	VPSRLQ     $TABLESHIFT, Z, T             \
 	KXNORW     K1, K1, K1            \
 	VPXORD     Y, Y, Y               \
 	VPGATHERQD (TAB)(T*4), K1, Y     \
@@ -163,7 +161,7 @@ fused:
 	CMPQ R12, R10
 	JGE  fdone
 
-	// SplitMix64 and the count from the table on the top 11 bits;
+	// SplitMix64 and the count from the table on the top tableBits bits;
 	// negative entries -(k+1) need the search from k.
 	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30)
 	KORTESTW   K3, K3
@@ -188,6 +186,8 @@ fdone:
 search:
 	// For each lane in K3: u = (z >> 11)·2^-53, k = ^entry; while
 	// u >= cdf[k], k++. R9, R10 are spilled to serve as lane and k.
+	VPSRLQ    $31, Z8, Z9
+	VPXORQ    Z9, Z8, Z8
 	VMOVDQU64 Z8, ZS(R11)
 	VMOVDQU32 Y10, ES(R11)
 	MOVQ      R9, SPILL(R11)

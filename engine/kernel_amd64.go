@@ -52,12 +52,10 @@ func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *ui
 func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 
 // updatePoissonAVX2 is updatePoissonAVX512 for AVX2, four neurons at a
-// time; it stops at the first group of four with a count the table cannot
-// settle, leaving that group's streams advanced and its random numbers in
-// c.zs[:4], and returns its index (n when it has done all).
+// time.
 //
 //go:noescape
-func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32) int
+func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 
 // copyEvents copies n targets (a multiple of 8) and converts their n
 // half-precision weights to float32, exactly as half.ToFloat32 does for the

@@ -23,10 +23,12 @@
 #define POIS 472
 
 // Offsets in poissonConsts (rows of 4 uint64): the SplitMix64 increment,
-// its two multipliers (whole and high halves), and the weight.
+// its two multipliers, and the weight.
 #define PGOLD 0
 #define PC1 32
-#define PC1H 64
-#define PC2 96
-#define PC2H 128
-#define PW 160
+#define PC2 64
+#define PW 96
+
+// The shift that leaves the top tableBits bits of a random number: the
+// index of its Poisson table entry.
+#define TABLESHIFT 52

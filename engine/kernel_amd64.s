@@ -132,39 +132,24 @@ TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL DX, edx+20(FP)
 	RET
 
-// MUL64 sets D to A*C (mod 2^64) for the 64-bit lanes of A and the
-// constant at offset CL (low halves) and CH (high halves) of R11; T1 and
-// T2 are scratch.
-#define MUL64(A, CL, CH, D, T1, T2) \
-	VPMULUDQ CL(R11), A, D   \
-	VPSRLQ   $32, A, T1      \
-	VPMULUDQ CL(R11), T1, T1 \
-	VPMULUDQ CH(R11), A, T2  \
-	VPADDQ   T2, T1, T1      \
-	VPSLLQ   $32, T1, T1     \
-	VPADDQ   T1, D, D
-
-// SPLITMIX4 advances the SplitMix64 streams of the four neurons at
-// (ST)(IDX*8) (state += golden), leaves their outputs z in Y0, and gathers
-// the Poisson table's entries (TAB) for the top 11 bits of z into X5. The
-// constants are at offsets GOLD, C1, C1H, C2, C2H of R11; Y1-Y4 and X6 are
-// scratch.
-#define SPLITMIX4(ST, IDX, TAB, GOLD, C1, C1H, C2, C2H) \
-	VMOVDQU    (ST)(IDX*8), Y0                \
-	VPADDQ     GOLD(R11), Y0, Y0              \
-	VMOVDQU    Y0, (ST)(IDX*8)                \
-	VPSRLQ     $30, Y0, Y1                    \
-	VPXOR      Y1, Y0, Y0                     \
-	MUL64(Y0, C1, C1H, Y2, Y3, Y4)            \
-	VPSRLQ     $27, Y2, Y1                    \
-	VPXOR      Y1, Y2, Y2                     \
-	MUL64(Y2, C2, C2H, Y0, Y3, Y4)            \
-	VPSRLQ     $31, Y0, Y1                    \
-	VPXOR      Y1, Y0, Y0                     \
-	VPSRLQ     $53, Y0, Y1                    \
-	VPCMPEQD   X6, X6, X6                     \
-	VPXOR      X5, X5, X5                     \
-	VPGATHERQD X6, (TAB)(Y1*4), X5
+// DRAW1 advances the SplitMix64 stream of the neuron at OFF(R15)(R12*8)
+// (state += golden) and leaves the Poisson table's entry (DX) for the top
+// bits of its output in R14; R13 is scratch. The output's last step, z ^=
+// z >> 31, leaves its top bits as they are and is left out.
+#define DRAW1(OFF) \
+	MOVQ  OFF(R15)(R12*8), R13 \
+	ADDQ  POIS+PGOLD(R11), R13 \
+	MOVQ  R13, OFF(R15)(R12*8) \
+	MOVQ  R13, R14             \
+	SHRQ  $30, R14             \
+	XORQ  R14, R13             \
+	IMULQ POIS+PC1(R11), R13   \
+	MOVQ  R13, R14             \
+	SHRQ  $27, R14             \
+	XORQ  R14, R13             \
+	IMULQ POIS+PC2(R11), R13   \
+	SHRQ  $TABLESHIFT, R13     \
+	MOVL  (DX)(R13*4), R14
 
 // func prefetch(p unsafe.Pointer)
 TEXT ·prefetch(SB), NOSPLIT, $0-8
@@ -172,14 +157,12 @@ TEXT ·prefetch(SB), NOSPLIT, $0-8
 	PREFETCHT0 (AX)
 	RET
 
-// func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32) int
+// func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 //
 // updateAVX2 of neurons that share one constant current, each first
-// drawing its Poisson count as poisson.draw does and adding weight·count to
-// its excitatory input, in one pass. At the first group of four whose
-// table entries cannot settle a count it stops: that group's streams are
-// advanced, their random numbers are in c's scratch, nothing else of it is
-// done, and its index is returned (n when all are done).
+// drawing its Poisson count as poisson.draw does (the search for the count,
+// where the table cannot settle it, done here too) and adding weight·count
+// to its excitatory input, in one pass over the neurons.
 TEXT ·updatePoissonAVX2(SB), NOSPLIT, $0-96
 	MOVQ v+0(FP), AX
 	MOVQ iex+8(FP), BX
@@ -201,13 +184,22 @@ ploop2:
 	CMPQ R12, R10
 	JGE  pdone2
 
-	// SplitMix64 and the table on the top 11 bits; a negative entry sends
-	// the group back to the caller.
-	SPLITMIX4(R15, R12, DX, POIS+PGOLD, POIS+PC1, POIS+PC1H, POIS+PC2, POIS+PC2H)
+	// SplitMix64 and the count from the table on the top bits, lane by
+	// lane in the integer units (AVX2 has no 64-bit multiply); negative
+	// entries -(k+1) need the search from k.
+	DRAW1(0)
+	VMOVD   R14, X5
+	DRAW1(8)
+	VPINSRD $1, R14, X5, X5
+	DRAW1(16)
+	VPINSRD $2, R14, X5, X5
+	DRAW1(24)
+	VPINSRD $3, R14, X5, X5
 	VMOVMSKPS  X5, R13
 	TESTQ      R13, R13
 	JNZ        search2
 
+counted2:
 	// This step's excitatory input: arrivals + weight·count.
 	VCVTDQ2PD X5, Y7
 	VMULPD    POIS+PW(R11), Y7, Y7
@@ -220,10 +212,55 @@ ploop2:
 	ADDQ $4, R12
 	JMP  ploop2
 
-search2:
-	VMOVDQU Y0, ZS(R11)
-
 pdone2:
-	MOVQ R12, ret+88(FP)
 	VZEROUPPER
 	RET
+
+search2:
+	// For each lane in R13: z again from the (advanced) state, u = (z >>
+	// 11)·2^-53, k = ^entry; while u >= cdf[k], k++. R9, R10 and AX are
+	// spilled to serve as lane, k and scratch.
+	VMOVDQU X5, ES(R11)
+	MOVQ    R9, SPILL(R11)
+	MOVQ    R10, SPILL+8(R11)
+	MOVQ    AX, ZS(R11)
+	MOVQ    R13, R14
+	MOVQ    cdf+88(FP), R13
+
+slane2:
+	BSFQ       R14, R9
+	LEAQ       (R12)(R9*1), R10
+	MOVQ       (R15)(R10*8), R10
+	MOVQ       R10, AX
+	SHRQ       $30, AX
+	XORQ       AX, R10
+	IMULQ      POIS+PC1(R11), R10
+	MOVQ       R10, AX
+	SHRQ       $27, AX
+	XORQ       AX, R10
+	IMULQ      POIS+PC2(R11), R10
+	MOVQ       R10, AX
+	SHRQ       $31, AX
+	XORQ       AX, R10
+	SHRQ       $11, R10
+	VCVTSI2SDQ R10, X11, X11
+	VMULSD     TWOM53(R11), X11, X11
+	MOVL       ES(R11)(R9*4), R10
+	NOTL       R10
+
+sstep2:
+	VUCOMISD (R13)(R10*8), X11
+	JCS      sfound2
+	INCQ     R10
+	JMP      sstep2
+
+sfound2:
+	MOVL    R10, ES(R11)(R9*4)
+	BTRQ    R9, R14
+	TESTQ   R14, R14
+	JNZ     slane2
+	VMOVDQU ES(R11), X5
+	MOVQ    SPILL(R11), R9
+	MOVQ    SPILL+8(R11), R10
+	MOVQ    ZS(R11), AX
+	JMP     counted2

@@ -18,7 +18,7 @@ func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask 
 	panic("updatePoissonAVX512 without AVX-512")
 }
 
-func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32) int {
+func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64) {
 	panic("updatePoissonAVX2 without AVX2")
 }
 

@@ -6,7 +6,8 @@ import (
 )
 
 // TestKernelConstsLayout pins the offsets the assembly kernels use for the
-// fields of kernelConsts and poissonConsts.
+// fields of kernelConsts and poissonConsts, and the Poisson table's size
+// (kernel_amd64.h's TABLESHIFT).
 func TestKernelConstsLayout(t *testing.T) {
 	var c kernelConsts
 	got := []uintptr{unsafe.Offsetof(c.now), unsafe.Offsetof(c.until), unsafe.Offsetof(c.zs),
@@ -18,7 +19,10 @@ func TestKernelConstsLayout(t *testing.T) {
 			t.Fatalf("kernelConsts offsets %v, the kernels use %v", got, want)
 		}
 	}
-	if unsafe.Sizeof(poissonConsts{}) != 192 {
-		t.Fatalf("poissonConsts is %d bytes; the kernels use 192", unsafe.Sizeof(poissonConsts{}))
+	if unsafe.Sizeof(poissonConsts{}) != 128 {
+		t.Fatalf("poissonConsts is %d bytes; the kernels use 128", unsafe.Sizeof(poissonConsts{}))
+	}
+	if 64-tableBits != 52 {
+		t.Fatalf("the Poisson table has %d bits; the kernels index it with the top 12", tableBits)
 	}
 }

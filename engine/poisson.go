@@ -15,20 +15,19 @@ type poisson struct {
 
 // poissonConsts are the constants of the vector Poisson kernels, each
 // replicated for the four lanes of AVX2: the SplitMix64 increment, its two
-// multipliers (whole and high halves) and the weight.
-type poissonConsts [6][4]uint64
+// multipliers and the weight.
+type poissonConsts [4][4]uint64
 
 func newPoissonConsts(weight float64) poissonConsts {
 	var c poissonConsts
-	vals := []uint64{0x9e3779b97f4a7c15, 0xbf58476d1ce4e5b9, 0xbf58476d1ce4e5b9 >> 32,
-		0x94d049bb133111eb, 0x94d049bb133111eb >> 32, math.Float64bits(weight)}
+	vals := []uint64{0x9e3779b97f4a7c15, 0xbf58476d1ce4e5b9, 0x94d049bb133111eb, math.Float64bits(weight)}
 	for i, v := range vals {
 		c[i] = [4]uint64{v, v, v, v}
 	}
 	return c
 }
 
-const tableBits = 11
+const tableBits = 12
 
 // ambiguous marks a table entry whose bucket of uniform numbers spans more
 // than one count: the search continues from the entry's count.

@@ -184,7 +184,9 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 			updatePoissonAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c,
 				&bg[0], &pd.table32[0], &pd.cdf[0])
 		case fused:
-			s.updatePoissonAVX2(seg, bg, arrEx, arrIn, mask, nv, c)
+			pd := seg.bg
+			updatePoissonAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c,
+				&bg[0], &pd.table32[0], &pd.cdf[0])
 		case lanes == 8:
 			updateAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c)
 		default:
@@ -213,28 +215,6 @@ func (s *Sim) appendSpiking(spk []uint32, mask []uint8, lanes, lo int) []uint32 
 		}
 	}
 	return spk
-}
-
-// updatePoissonAVX2 runs the AVX2 Poisson update over the first nv
-// neurons of seg (ie nil, constants c); each group of four whose counts the
-// table cannot settle is finished here: the counts found by search, then
-// the plain update of the four.
-func (s *Sim) updatePoissonAVX2(seg segment, bg []uint64, arrEx, arrIn []float64, mask []uint8, nv int, c *kernelConsts) {
-	nr, pd, bgW := &s.nrn, seg.bg, s.net.BgWeight
-	lo := seg.lo
-	for i := 0; i < nv; i += 4 {
-		j := lo + i
-		i += updatePoissonAVX2(&nr.v[j], &nr.iex[j], &nr.iin[j], &arrEx[i], &arrIn[i], &nr.until[j], &mask[i/4], nv-i, c,
-			&bg[i], &pd.table32[0])
-		if i == nv {
-			return
-		}
-		j = lo + i
-		for l, z := range c.zs[:4] {
-			arrEx[i+l] += bgW * float64(pd.countOf(z))
-		}
-		updateAVX2(&nr.v[j], &nr.iex[j], &nr.iin[j], nil, &arrEx[i], &arrIn[i], &nr.until[j], &mask[i/4], 4, c)
-	}
 }
 
 // drawPoisson adds to arr[j] the background weight times a Poisson count
