@@ -29,7 +29,7 @@ func (s *Sim) Checksum(threads int) uint64 {
 					t, w := sy.target[k], uint64(0)
 					switch {
 					case sy.packed:
-						t, w = t&(packedNeurons-1), uint64(t>>packBits)|neg
+						t, w = t&(packedNeurons-1), uint64(sy.halfBits(t))|neg
 					case sy.w16 != nil:
 						w = uint64(sy.w16[k])
 					case sy.w32 != nil:

@@ -28,6 +28,12 @@ type synapses struct {
 	// with the sign in its group's delay (see pack); events travel as these
 	// words (queue.ex, queue.in).
 	packed bool
+	// fixed: the weight magnitudes of the words are fixed-point numbers in
+	// units of unit = 2^(exp0-25), not half-precision bits, and the
+	// arrival sums are int32s of that unit (see fixed.go).
+	fixed bool
+	exp0  int
+	unit  float64
 }
 
 // queue is a list of synaptic events: target neuron and weight (pA). Half
@@ -74,6 +80,21 @@ func (q *queue) extend(m int, double bool) int {
 // empties q.
 func (s *Sim) applyQueue(q *queue) {
 	ex, in := s.nrn.arrEx, s.nrn.arrIn
+	if s.syn.fixed {
+		// As below, in fixed point; no other events occur here (a network
+		// with fixed-point sums has no external sources, and a state's
+		// events join as words).
+		const mask = 1<<packBits - 1
+		pex, pin := (*[packedNeurons]int32)(s.nrn.fixEx), (*[packedNeurons]int32)(s.nrn.fixIn)
+		for _, e := range q.ex {
+			pex[e&mask] += int32(e >> packBits)
+		}
+		for _, e := range q.in {
+			pin[e&mask] -= int32(e >> packBits)
+		}
+		q.ex, q.in = q.ex[:0], q.in[:0]
+		return
+	}
 	if s.syn.packed {
 		// The arrival buffers hold packedNeurons entries here, so the
 		// masked index needs no bounds check.
@@ -117,7 +138,7 @@ func (s *Sim) applyQueue(q *queue) {
 func (s *Sim) deliverPacked(q *queue, words []uint32, neg bool, mult float64) {
 	at := q.extend(len(words), false)
 	for j, e := range words {
-		w := unpackWeight(e) * mult
+		w := s.syn.magnitude(e) * mult
 		if neg {
 			w = -w
 		}

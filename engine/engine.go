@@ -65,6 +65,9 @@ type worker struct {
 type scratch struct {
 	kc   kernelConsts // the neuron kernel's constants
 	mask []uint8      // spike bits of the neuron kernel
+	// ex, in hold float64 arrival sums converted from fixed point for the
+	// neurons no fixed-point kernel updates.
+	ex, in []float64
 }
 
 type segment struct {
@@ -103,11 +106,13 @@ func New(net *Network, o Options) (*Sim, error) {
 // NewContext is New that stops, returning ctx's error, when ctx is
 // cancelled while it prepares the synapses (seconds at full scale).
 func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
-	netMaxDelay, err := net.check()
+	kernel, err := kernelFromEnv()
 	if err != nil {
 		return nil, err
 	}
-	kernel, err := kernelFromEnv()
+	// The weights' facts decide fixed-point sums, which only the AVX-512
+	// kernels take.
+	facts, err := net.check(kernel == kernelAVX512)
 	if err != nil {
 		return nil, err
 	}
@@ -134,15 +139,20 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		s.wk[k].lo = int(int64(k) * int64(n) / int64(workers))
 		s.wk[k].hi = int(int64(k+1) * int64(n) / int64(workers))
 	}
-	maxDelay := max(1, netMaxDelay)
-	s.syn.slots = maxDelay + 1
+	s.syn.slots = max(1, facts.maxDelay) + 1
 	for k := range s.wk {
 		s.wk[k].queues = make([]queue, s.syn.slots)
 	}
-	if err := s.group(ctx, maxDelay); err != nil {
+	if err := s.group(ctx, facts); err != nil {
 		return nil, err
 	}
-	if s.syn.packed {
+	switch {
+	case s.syn.fixed:
+		// The float64 sums only for the few neurons the update converts.
+		s.nrn.fixEx = make([]int32, packedNeurons)
+		s.nrn.fixIn = make([]int32, packedNeurons)
+		s.nrn.arrEx, s.nrn.arrIn = nil, nil
+	case s.syn.packed:
 		s.nrn.arrEx = make([]float64, packedNeurons)
 		s.nrn.arrIn = make([]float64, packedNeurons)
 	}
@@ -156,6 +166,7 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		wk.scr.mask = make([]uint8, m/4+1)
 		wk.scr.kc.pois = newPoissonConsts(net.BgWeight)
 		wk.scr.kc.twoM53 = 0x1p-53
+		wk.scr.kc.unit = [4]float64{s.syn.unit, s.syn.unit, s.syn.unit, s.syn.unit}
 		for p := range net.PopNames {
 			lo := max(wk.lo, s.firstHeld(net.PopStart[p]))
 			hi := min(wk.hi, s.firstHeld(net.PopStart[p+1]))
@@ -172,6 +183,9 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 				seg.bg = newPoisson(net.BgRate[p] * h * 1e-3)
 			}
 			wk.segs = append(wk.segs, seg)
+			if s.syn.fixed && hi-lo > len(wk.scr.ex) {
+				wk.scr.ex, wk.scr.in = make([]float64, hi-lo), make([]float64, hi-lo)
+			}
 		}
 	}
 	s.inp = newInputs(net)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"sync"
 )
@@ -30,12 +31,19 @@ func (s *Sim) owner(i uint32) int {
 // one sign, the events travel as these words (syn.packed) and the weight
 // array is dropped: 4 bytes per synapse instead of 6, and delivery becomes a
 // copy. Otherwise the words are cut back to targets.
-func (s *Sim) group(ctx context.Context, maxDelay int) error {
+//
+// A packed network whose weights allow it (see fixed.go) gets words with
+// fixed-point weights and int32 arrival sums (syn.fixed).
+func (s *Sim) group(ctx context.Context, f facts) error {
 	net := s.net
 	sy := &s.syn
 	ns := net.NumSources
+	maxDelay := max(1, f.maxDelay)
 	nkeys := s.w * (maxDelay + 1)
 	tryPack := !disablePacking && sy.w16 != nil && s.n <= packedNeurons && maxDelay < grpNeg
+	fixed := tryPack && !disableFixed && s.kernel == kernelAVX512 && f.expMin >= 1 && f.expMax-f.expMin <= fixedSpan &&
+		f.maxIn <= fixedMaxIn && net.NumSources == net.Total()
+	e0 := f.expMin
 	// keyBase[t] is the first key of target t's worker: one load per
 	// synapse instead of owner's division.
 	keyBase := make([]int32, s.n)
@@ -99,7 +107,11 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 				for j, key := range keys {
 					pos := a + cnt[key]
 					cnt[key]++
-					sy.target[pos] = tmpT[j]&mask | uint32(tmp16[j]&0x7fff)<<packBits
+					w := uint32(tmp16[j] & 0x7fff)
+					if fixed {
+						w = fixedOf(tmp16[j], e0)
+					}
+					sy.target[pos] = tmpT[j]&mask | w<<packBits
 					sy.w16[pos] = tmp16[j]
 				}
 				ch.markSigns(sy.w16, a, len(ch.ends)-ngroups)
@@ -144,6 +156,9 @@ func (s *Sim) group(ctx context.Context, maxDelay int) error {
 	case tryPack && !mixed:
 		sy.w16 = nil
 		sy.packed = true
+		if fixed {
+			sy.fixed, sy.exp0, sy.unit = true, e0, math.Ldexp(1, e0-25)
+		}
 	case tryPack:
 		// Plain targets and delays after all.
 		inChunks(len(sy.target), runtime.GOMAXPROCS(0), func(_, lo, hi int) {

@@ -48,6 +48,18 @@ func kernelFromEnv() (kernelLevel, error) {
 // scalar, avx2 or avx512.
 func (s *Sim) Kernel() string { return s.kernel.String() }
 
+// lanes returns the neurons the level's update kernels take at a time (0
+// for the Go update).
+func (k kernelLevel) lanes() int {
+	switch k {
+	case kernelAVX2:
+		return 4
+	case kernelAVX512:
+		return 8
+	}
+	return 0
+}
+
 // kernelConsts are the constants of the neuron update for the vector
 // kernels, each replicated for their lanes: P22, P21ex, P21in, P20, P11ex,
 // P11in, theta, V_reset and the constant current; the step (modulo 2^32)
@@ -64,6 +76,7 @@ type kernelConsts struct {
 	spill      [2]uint64
 	twoM53     float64
 	pois       poissonConsts // the Poisson kernels' constants
+	unit       [4]float64    // the unit of fixed-point arrival sums
 }
 
 // consts returns the kernel constants for step t with current i0, kept in

@@ -12,8 +12,10 @@
 // Refractory neurons (the step not past their end, int32(until - now) >= 0)
 // keep V; neurons that spike get the end of their refractory period (the
 // masked store, slow on some processors, only when one does). EX is this
-// step's excitatory input, NOSPIKE a label unique to the expansion.
-#define UPDATE8(EX, NOSPIKE) \
+// step's excitatory input, NOSPIKE a label unique to the expansion; INSUM
+// adds the inhibitory arrivals to Z2 and RESET zeroes both arrival sums
+// (float64 or fixed point: INSUM8, RESET8 or INSUM8X, RESET8X).
+#define UPDATE8(EX, NOSPIKE, INSUM, RESET) \
 	VMOVDQU32 (R8)(R12*4), Y5        \
 	VPSUBD    Y24, Y5, Y5            \
 	VPMOVD2M  Y5, K1                 \
@@ -21,11 +23,10 @@
 	VMULPD    Z20, Z1, Z1            \
 	VADDPD    EX, Z1, Z1             \
 	VMULPD    Z21, Z2, Z2            \
-	VADDPD    (DI)(R12*8), Z2, Z2    \
+	INSUM                            \
 	VMOVUPD   Z1, (BX)(R12*8)        \
 	VMOVUPD   Z2, (CX)(R12*8)        \
-	VMOVUPD   Z27, (SI)(R12*8)       \
-	VMOVUPD   Z27, (DI)(R12*8)       \
+	RESET                            \
 	VCMPPD    $0x1d, Z22, Z0, K2     \
 	VMOVAPD   Z23, K2, Z0            \
 	VMOVUPD   Z0, (AX)(R12*8)        \
@@ -37,6 +38,28 @@
 	JZ        NOSPIKE                \
 	VMOVDQU32 Y25, K2, (R8)(R12*4)   \
 NOSPIKE:
+
+#define INSUM8 VADDPD (DI)(R12*8), Z2, Z2
+
+#define RESET8 \
+	VMOVUPD Z27, (SI)(R12*8) \
+	VMOVUPD Z27, (DI)(R12*8)
+
+// The fixed-point arrival sums (int32, in units of Z15) of the eight
+// neurons at R12: INSUM8X adds the inhibitory ones to Z2, RESET8X zeroes
+// both, ARRIVE8X puts the excitatory ones, as float64, in Z7.
+#define INSUM8X \
+	VCVTDQ2PD (DI)(R12*4), Z6 \
+	VMULPD    Z15, Z6, Z6     \
+	VADDPD    Z6, Z2, Z2
+
+#define RESET8X \
+	VMOVDQU32 Y27, (SI)(R12*4) \
+	VMOVDQU32 Y27, (DI)(R12*4)
+
+#define ARRIVE8X \
+	VCVTDQ2PD (SI)(R12*4), Z7 \
+	VMULPD    Z15, Z7, Z7
 
 // The membrane potential's first three terms, ((v*P22 + iex*P21ex) +
 // iin*P21in), of the eight neurons at R12 into Z3.
@@ -112,7 +135,7 @@ shared:
 	JGE  done
 	MEMBRANE8
 	VADDPD Z26, Z3, Z3
-	UPDATE8((SI)(R12*8), sharedq)
+	UPDATE8((SI)(R12*8), sharedq, INSUM8, RESET8)
 	ADDQ $8, R12
 	JMP  shared
 
@@ -123,7 +146,7 @@ perneuron:
 	VADDPD  (DX)(R12*8), Z26, Z4
 	VMULPD  Z19, Z4, Z4
 	VADDPD  Z4, Z3, Z3
-	UPDATE8((SI)(R12*8), perneuronq)
+	UPDATE8((SI)(R12*8), perneuronq, INSUM8, RESET8)
 	ADDQ $8, R12
 	JMP  perneuron
 
@@ -175,7 +198,7 @@ counted:
 
 	MEMBRANE8
 	VADDPD Z26, Z3, Z3
-	UPDATE8(Z10, fusedq)
+	UPDATE8(Z10, fusedq, INSUM8, RESET8)
 	ADDQ $8, R12
 	JMP  fused
 
@@ -220,3 +243,141 @@ sfound:
 	MOVQ      SPILL(R11), R9
 	MOVQ      SPILL+8(R11), R10
 	JMP       counted
+
+// func updateFixedAVX512(v, iex, iin, ie *float64, fixEx, fixIn *int32, until *int32, mask *uint8, n int, c *kernelConsts)
+//
+// updateAVX512 with fixed-point arrival sums.
+TEXT ·updateFixedAVX512(SB), NOSPLIT, $0-80
+	MOVQ v+0(FP), AX
+	MOVQ iex+8(FP), BX
+	MOVQ iin+16(FP), CX
+	MOVQ ie+24(FP), DX
+	MOVQ fixEx+32(FP), SI
+	MOVQ fixIn+40(FP), DI
+	MOVQ until+48(FP), R8
+	MOVQ mask+56(FP), R9
+	MOVQ n+64(FP), R10
+	MOVQ c+72(FP), R11
+	CONSTS8
+	VBROADCASTSD UNIT(R11), Z15
+	XORQ         R12, R12
+	TESTQ        DX, DX
+	JNZ          perneuronx
+
+	// One constant current for all: its term (ie + i0)*P20 once.
+	VMULPD Z19, Z26, Z26
+
+sharedx:
+	CMPQ R12, R10
+	JGE  donex
+	MEMBRANE8
+	VADDPD Z26, Z3, Z3
+	ARRIVE8X
+	UPDATE8(Z7, sharedqx, INSUM8X, RESET8X)
+	ADDQ $8, R12
+	JMP  sharedx
+
+perneuronx:
+	CMPQ R12, R10
+	JGE  donex
+	MEMBRANE8
+	VADDPD  (DX)(R12*8), Z26, Z4
+	VMULPD  Z19, Z4, Z4
+	VADDPD  Z4, Z3, Z3
+	ARRIVE8X
+	UPDATE8(Z7, perneuronqx, INSUM8X, RESET8X)
+	ADDQ $8, R12
+	JMP  perneuronx
+
+donex:
+	VZEROUPPER
+	RET
+
+// func updatePoissonFixedAVX512(v, iex, iin *float64, fixEx, fixIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
+//
+// updatePoissonAVX512 with fixed-point arrival sums.
+TEXT ·updatePoissonFixedAVX512(SB), NOSPLIT, $0-96
+	MOVQ v+0(FP), AX
+	MOVQ iex+8(FP), BX
+	MOVQ iin+16(FP), CX
+	MOVQ fixEx+24(FP), SI
+	MOVQ fixIn+32(FP), DI
+	MOVQ until+40(FP), R8
+	MOVQ mask+48(FP), R9
+	MOVQ n+56(FP), R10
+	MOVQ c+64(FP), R11
+	MOVQ state+72(FP), R15
+	MOVQ table+80(FP), DX
+	CONSTS8
+	VBROADCASTSD UNIT(R11), Z15
+	VPBROADCASTQ POIS+PGOLD(R11), Z28
+	VPBROADCASTQ POIS+PC1(R11), Z29
+	VPBROADCASTQ POIS+PC2(R11), Z30
+	VBROADCASTSD POIS+PW(R11), Z31
+	VMULPD       Z19, Z26, Z26 // the constant current's term
+	XORQ         R12, R12
+
+fusedx:
+	CMPQ R12, R10
+	JGE  fdonex
+
+	// SplitMix64 and the count from the table on the top tableBits bits;
+	// negative entries -(k+1) need the search from k.
+	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30)
+	KORTESTW   K3, K3
+	JNZ        searchx
+
+countedx:
+	// This step's excitatory input: arrivals + weight·count.
+	VCVTDQ2PD Y10, Z10
+	VMULPD    Z31, Z10, Z10
+	ARRIVE8X
+	VADDPD    Z7, Z10, Z10
+
+	MEMBRANE8
+	VADDPD Z26, Z3, Z3
+	UPDATE8(Z10, fusedqx, INSUM8X, RESET8X)
+	ADDQ $8, R12
+	JMP  fusedx
+
+fdonex:
+	VZEROUPPER
+	RET
+
+searchx:
+	// For each lane in K3: u = (z >> 11)·2^-53, k = ^entry; while
+	// u >= cdf[k], k++. R9, R10 are spilled to serve as lane and k.
+	VPSRLQ    $31, Z8, Z9
+	VPXORQ    Z9, Z8, Z8
+	VMOVDQU64 Z8, ZS(R11)
+	VMOVDQU32 Y10, ES(R11)
+	MOVQ      R9, SPILL(R11)
+	MOVQ      R10, SPILL+8(R11)
+	KMOVW     K3, R14
+	MOVQ      cdf+88(FP), R13
+
+slanex:
+	BSFQ      R14, R9
+	MOVL      ES(R11)(R9*4), R10
+	NOTL      R10
+	VMOVQ     ZS(R11)(R9*8), X11
+	VPSRLQ    $11, X11, X11
+	VCVTQQ2PD X11, X11
+	VMULSD    TWOM53(R11), X11, X11
+
+sstepx:
+	VCMPSD   $0x1d, (R13)(R10*8), X11, K4
+	KORTESTW K4, K4
+	JZ       sfoundx
+	INCQ     R10
+	JMP      sstepx
+
+sfoundx:
+	MOVL  R10, ES(R11)(R9*4)
+	BTRQ  R9, R14
+	TESTQ R14, R14
+	JNZ   slanex
+	VMOVDQU32 ES(R11), Y10
+	MOVQ      SPILL(R11), R9
+	MOVQ      SPILL+8(R11), R10
+	JMP       countedx

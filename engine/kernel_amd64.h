@@ -21,6 +21,7 @@
 #define SPILL 448
 #define TWOM53 464
 #define POIS 472
+#define UNIT 600
 
 // Offsets in poissonConsts (rows of 4 uint64): the SplitMix64 increment,
 // its two multipliers, and the weight.

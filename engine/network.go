@@ -156,36 +156,47 @@ func (n *Network) weights() int { return len(n.Weight16) + len(n.Weight32) + len
 // Check verifies that the network is consistent and returns an error that
 // says what is wrong.
 func (n *Network) Check() error {
-	_, err := n.check()
+	_, err := n.check(false)
 	return err
 }
 
-// check is Check that also returns the largest delay of the synapses (0
-// for none), found in the same scan.
-func (n *Network) check() (maxDelay int, err error) {
+// facts are what check finds in its scan of the synapses.
+type facts struct {
+	maxDelay int // the largest delay (0 for none)
+	// With weights asked for: expMin, expMax are the smallest and largest
+	// exponent field of the half-precision weights (0, 0 for none); maxIn
+	// is the largest number of synapses onto one neuron, counted only
+	// where some neuron may have more than fixedMaxIn of them.
+	expMin, expMax int
+	maxIn          int
+}
+
+// check is Check that also returns the facts found in its scan, those of
+// the weights only if weights is set (they cost the scan a third more).
+func (n *Network) check(weights bool) (f facts, err error) {
 	N := n.N()
 	if N == 0 {
-		return 0, fmt.Errorf("network has no neurons")
+		return facts{}, fmt.Errorf("network has no neurons")
 	}
 	if len(n.Ie) != N {
-		return 0, fmt.Errorf("network: %d I_e values for %d neurons", len(n.Ie), N)
+		return facts{}, fmt.Errorf("network: %d I_e values for %d neurons", len(n.Ie), N)
 	}
 	if len(n.PopStart) != len(n.PopNames)+1 || n.PopStart[0] != 0 || !slices.IsSorted(n.PopStart) {
-		return 0, fmt.Errorf("network: population boundaries %v are not ascending from 0", n.PopStart)
+		return facts{}, fmt.Errorf("network: population boundaries %v are not ascending from 0", n.PopStart)
 	}
 	total := n.Total()
 	if ranks := max(n.Ranks, 1); n.Rank < 0 || n.Rank >= ranks || N != HeldBy(total, n.Rank, ranks) {
-		return 0, fmt.Errorf("network: rank %d of %d holds %d neurons; of %d neurons it holds %d",
+		return facts{}, fmt.Errorf("network: rank %d of %d holds %d neurons; of %d neurons it holds %d",
 			n.Rank, ranks, N, total, HeldBy(total, n.Rank, ranks))
 	}
 	if n.NumSources < total || n.NumSources > math.MaxUint32 {
-		return 0, fmt.Errorf("network: %d sources for %d neurons", n.NumSources, total)
+		return facts{}, fmt.Errorf("network: %d sources for %d neurons", n.NumSources, total)
 	}
 	if n.TargetBits < TargetBitsFor(N) || n.TargetBits > 31 {
-		return 0, fmt.Errorf("network: %d target bits cannot hold %d neurons", n.TargetBits, N)
+		return facts{}, fmt.Errorf("network: %d target bits cannot hold %d neurons", n.TargetBits, N)
 	}
 	if len(n.SrcStart) != n.NumSources+1 || n.SrcStart[n.NumSources] != int64(len(n.Syn)) {
-		return 0, fmt.Errorf("network: synapse index does not match %d synapses", len(n.Syn))
+		return facts{}, fmt.Errorf("network: synapse index does not match %d synapses", len(n.Syn))
 	}
 	set := 0
 	for _, l := range []int{len(n.Weight16), len(n.Weight32), len(n.Weight64)} {
@@ -194,14 +205,33 @@ func (n *Network) check() (maxDelay int, err error) {
 		}
 	}
 	if len(n.Syn) > 0 && (set != 1 || n.weights() != len(n.Syn)) {
-		return 0, fmt.Errorf("network: %d synapses need exactly one weight array of that length", len(n.Syn))
+		return facts{}, fmt.Errorf("network: %d synapses need exactly one weight array of that length", len(n.Syn))
 	}
 	// The synapses in parallel chunks; the error names the first bad one.
 	bad := make([]error, runtime.GOMAXPROCS(0))
 	maxes := make([]int, len(bad))
+	expLo, expHi := make([]int, len(bad)), make([]int, len(bad))
+	// Events to a neuron in one step can only overflow the fixed-point sums
+	// (see synapses.fixed) with more than fixedMaxIn synapses onto it.
+	var inDeg [][]uint32
+	if weights && len(n.Syn) > fixedMaxIn {
+		inDeg = make([][]uint32, len(bad))
+	}
 	inChunks(len(n.Syn), len(bad), func(c, lo, hi int) {
 		var mx uint32
 		defer func() { maxes[c] = int(mx >> n.TargetBits) }()
+		// The half-precision magnitudes' range, in the same pass.
+		var w16 []uint16
+		if weights && n.Weight16 != nil {
+			w16 = n.Weight16[lo:hi]
+		}
+		lo16, hi16 := uint16(0x7fff), uint16(0)
+		defer func() { expLo[c], expHi[c] = int(lo16>>10), int(hi16>>10) }()
+		var deg []uint32
+		if inDeg != nil {
+			deg = make([]uint32, N)
+			inDeg[c] = deg
+		}
 		for i, syn := range n.Syn[lo:hi] {
 			mx = max(mx, syn)
 			t, d := n.Unpack(syn)
@@ -213,37 +243,59 @@ func (n *Network) check() (maxDelay int, err error) {
 				bad[c] = fmt.Errorf("network: synapse %d has delay %d steps; the minimum is 1", lo+i, d)
 				return
 			}
+			if deg != nil {
+				deg[t]++
+			}
+			if w16 != nil {
+				h := w16[i] & 0x7fff
+				lo16, hi16 = min(lo16, h), max(hi16, h)
+			}
 		}
 	})
 	for _, err := range bad {
 		if err != nil {
-			return 0, err
+			return facts{}, err
 		}
 	}
-	maxDelay = slices.Max(maxes)
+	f.maxDelay = slices.Max(maxes)
+	if weights && n.Weight16 != nil && len(n.Syn) > 0 {
+		k := min(len(bad), len(n.Syn)) // the chunks inChunks used
+		f.expMin, f.expMax = slices.Min(expLo[:k]), slices.Max(expHi[:k])
+	}
+	if inDeg != nil {
+		for t := range N {
+			var sum uint32
+			for _, deg := range inDeg {
+				if deg != nil {
+					sum += deg[t]
+				}
+			}
+			f.maxIn = max(f.maxIn, int(sum))
+		}
+	}
 	if !(n.Resolution > 0) {
-		return 0, fmt.Errorf("network: resolution %v ms must be > 0", n.Resolution)
+		return facts{}, fmt.Errorf("network: resolution %v ms must be > 0", n.Resolution)
 	}
 	if n.BgRate != nil && len(n.BgRate) != len(n.PopNames) {
-		return 0, fmt.Errorf("network: %d background rates for %d populations", len(n.BgRate), len(n.PopNames))
+		return facts{}, fmt.Errorf("network: %d background rates for %d populations", len(n.BgRate), len(n.PopNames))
 	}
 	if n.BgRate != nil && n.BgFirst < 1 {
-		return 0, fmt.Errorf("network: background from step %d; the first arrival can be step 1", n.BgFirst)
+		return facts{}, fmt.Errorf("network: background from step %d; the first arrival can be step 1", n.BgFirst)
 	}
 	if n.Pulses != nil && len(n.Pulses) != len(n.PopNames) {
-		return 0, fmt.Errorf("network: %d current pulses for %d populations", len(n.Pulses), len(n.PopNames))
+		return facts{}, fmt.Errorf("network: %d current pulses for %d populations", len(n.Pulses), len(n.PopNames))
 	}
 	nExt := int32(n.NumSources - total)
 	for i, e := range n.ExtSpikes {
 		if e.Source < 0 || e.Source >= nExt || e.Mult < 1 || e.Step < 0 {
-			return 0, fmt.Errorf("network: external spike %d (source %d, step %d, multiplicity %d) outside %d sources",
+			return facts{}, fmt.Errorf("network: external spike %d (source %d, step %d, multiplicity %d) outside %d sources",
 				i, e.Source, e.Step, e.Mult, nExt)
 		}
 		if i > 0 && (e.Step < n.ExtSpikes[i-1].Step || (e.Step == n.ExtSpikes[i-1].Step && e.Source <= n.ExtSpikes[i-1].Source)) {
-			return 0, fmt.Errorf("network: external spikes not ordered by step, then source, at spike %d", i)
+			return facts{}, fmt.Errorf("network: external spikes not ordered by step, then source, at spike %d", i)
 		}
 	}
-	return maxDelay, nil
+	return f, nil
 }
 
 // Part returns the part of the whole network n that rank holds when the

@@ -69,11 +69,11 @@ func (s *Sim) State() *State {
 			q := &s.wk[k].queues[slot]
 			for _, e := range q.ex {
 				se.ExTarget = append(se.ExTarget, uint32(s.global(int(e&mask))))
-				se.ExWeight = append(se.ExWeight, uint16(e>>packBits))
+				se.ExWeight = append(se.ExWeight, s.syn.halfBits(e))
 			}
 			for _, e := range q.in {
 				se.InTarget = append(se.InTarget, uint32(s.global(int(e&mask))))
-				se.InWeight = append(se.InWeight, uint16(e>>packBits))
+				se.InWeight = append(se.InWeight, s.syn.halfBits(e))
 			}
 			for j, t := range q.tgt {
 				se.Target = append(se.Target, uint32(s.global(int(t))))
@@ -167,18 +167,40 @@ func (s *Sim) SetState(st *State) error {
 		for j, g := range se.ExTarget {
 			if i, k := local(g); i >= 0 {
 				q := &s.wk[k].queues[slot]
-				q.ex = append(q.ex, uint32(i)|uint32(se.ExWeight[j]&0x7fff)<<packBits)
+				e, err := s.syn.word(uint32(i), se.ExWeight[j])
+				if err != nil {
+					return fmt.Errorf("state: event of step +%d: %w", d, err)
+				}
+				q.ex = append(q.ex, e)
 			}
 		}
 		for j, g := range se.InTarget {
 			if i, k := local(g); i >= 0 {
 				q := &s.wk[k].queues[slot]
-				q.in = append(q.in, uint32(i)|uint32(se.InWeight[j]&0x7fff)<<packBits)
+				e, err := s.syn.word(uint32(i), se.InWeight[j])
+				if err != nil {
+					return fmt.Errorf("state: event of step +%d: %w", d, err)
+				}
+				q.in = append(q.in, e)
 			}
 		}
 		for j, g := range se.Target {
 			if i, k := local(g); i >= 0 {
 				q := &s.wk[k].queues[slot]
+				if s.syn.fixed {
+					// Only as a word: a weight of the network's.
+					w := se.Weight[j]
+					e, ok := s.syn.fixedWord(uint32(i), math.Abs(w))
+					if !ok {
+						return fmt.Errorf("state: event of step +%d has weight %v, not one of this network's", d, w)
+					}
+					if w < 0 {
+						q.in = append(q.in, e)
+					} else {
+						q.ex = append(q.ex, e)
+					}
+					continue
+				}
 				at := q.extend(1, double)
 				q.tgt[at] = uint32(i)
 				if double {

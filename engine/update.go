@@ -23,8 +23,10 @@ type neurons struct {
 	until []int32
 
 	// arrEx and arrIn sum the input arriving at each neuron in the current
-	// step, per channel.
+	// step, per channel; with fixed-point sums (synapses.fixed) fixEx and
+	// fixIn do instead, in units of synapses.unit.
 	arrEx, arrIn []float64
+	fixEx, fixIn []int32
 }
 
 func newNeurons(net *Network) neurons {
@@ -103,7 +105,11 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 		if bgOn && seg.bg != nil {
 			bg = s.inp.bgRNG[seg.lo:seg.hi]
 		}
-		spk = s.updateSegment(wk, seg, t, i0, bg, s.nrn.arrEx[seg.lo:seg.hi], s.nrn.arrIn[seg.lo:seg.hi], spk)
+		if s.syn.fixed {
+			spk = s.updateSegmentFixed(wk, seg, t, i0, bg, spk)
+		} else {
+			spk = s.updateSegment(wk, seg, t, i0, bg, s.nrn.arrEx[seg.lo:seg.hi], s.nrn.arrIn[seg.lo:seg.hi], spk)
+		}
 	}
 	wk.spk[par] = spk
 	wk.spikes += int64(len(spk))
@@ -148,13 +154,7 @@ func (s *Sim) flush(wk *worker, t int64) {
 func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []uint64, arrEx, arrIn []float64, spk []uint32) []uint32 {
 	lo, hi := seg.lo, seg.hi
 	scr := &wk.scr
-	lanes := 0
-	switch s.kernel {
-	case kernelAVX2:
-		lanes = 4
-	case kernelAVX512:
-		lanes = 8
-	}
+	lanes := s.kernel.lanes()
 	nv := 0
 	if lanes > 0 {
 		nv = (hi - lo) / lanes * lanes
@@ -195,6 +195,55 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 		spk = s.appendSpiking(spk, mask, lanes, lo)
 	}
 	return s.updateScalar(lo+nv, hi, t, i0, arrEx[nv:], arrIn[nv:], spk)
+}
+
+// updateSegmentFixed is updateSegment for fixed-point arrival sums: the
+// AVX-512 fixed-point kernels update the first neurons of seg, a multiple
+// of 8 (all but the last few; none with Poisson background and currents
+// per neuron, or with other kernels, which only tests choose after New),
+// and the others are updated as updateSegment does, from their sums
+// converted to float64 (exactly: the float64 sums are the same numbers).
+func (s *Sim) updateSegmentFixed(wk *worker, seg segment, t int64, i0 float64, bg []uint64, spk []uint32) []uint32 {
+	lo, hi := seg.lo, seg.hi
+	scr := &wk.scr
+	nr := &s.nrn
+	const lanes = 8
+	nv := 0
+	if s.kernel == kernelAVX512 && (bg == nil || seg.ieShared) {
+		nv = (hi - lo) / lanes * lanes
+	}
+	if nv > 0 {
+		ie, cur := &nr.ie[lo], i0
+		if seg.ieShared {
+			ie, cur = nil, seg.ie+i0
+		}
+		c := s.consts(scr, t, cur)
+		mask := scr.mask[:nv/lanes]
+		fx, fi := &nr.fixEx[lo], &nr.fixIn[lo]
+		if bg != nil {
+			updatePoissonFixedAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], fx, fi, &nr.until[lo], &mask[0], nv, c,
+				&bg[0], &seg.bg.table32[0], &seg.bg.cdf[0])
+		} else {
+			updateFixedAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, fx, fi, &nr.until[lo], &mask[0], nv, c)
+		}
+		spk = s.appendSpiking(spk, mask, lanes, lo)
+	}
+	if lo+nv == hi {
+		return spk
+	}
+	rest := seg
+	rest.lo = lo + nv
+	m := hi - rest.lo
+	ex, in := scr.ex[:m], scr.in[:m]
+	fx, fi := nr.fixEx[rest.lo:hi], nr.fixIn[rest.lo:hi]
+	for j := range ex {
+		ex[j], in[j] = float64(fx[j])*s.syn.unit, float64(fi[j])*s.syn.unit
+		fx[j], fi[j] = 0, 0
+	}
+	if bg != nil {
+		bg = bg[nv:]
+	}
+	return s.updateSegment(wk, rest, t, i0, bg, ex, in, spk)
 }
 
 // appendSpiking appends to spk the neurons (indices in the whole network)

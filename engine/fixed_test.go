@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pd14/microcircuit/internal/half"
+)
+
+// fixedNet returns a randomNet whose weights span three binades (16 to 240
+// pA), so that its arrival sums can be fixed point; with poisson, two
+// populations with Poisson background and current pulses; with perNeuron,
+// a constant current that differs between neurons.
+func fixedNet(poisson, perNeuron bool) *Network {
+	net := randomNet(1003, 200, 30, 390) // 1003: a remainder for the tails
+	r := rand.New(rand.NewPCG(3, 4))
+	for s := 0; s < net.N(); s++ {
+		for k := net.SrcStart[s]; k < net.SrcStart[s+1]; k++ {
+			w := min(max(16, 25+6*r.NormFloat64()), 60)
+			if s%5 == 0 {
+				w = -4 * w
+			}
+			net.Weight16[k] = half.FromFloat32(float32(w))
+		}
+	}
+	for i := range net.Ie {
+		net.Ie[i] = 380
+		if perNeuron {
+			net.Ie[i] = 360 + float64(i%50)
+		}
+	}
+	if poisson {
+		net.PopNames = []string{"A", "B"}
+		net.PopStart = []int{0, 501, 1003}
+		net.BgRate = []float64{2000, 20000}
+		net.BgWeight = 30
+		net.BgFirst = 4
+		net.BgSeed = 99
+		for i := range net.Ie {
+			if !perNeuron {
+				net.Ie[i] = 100
+			}
+		}
+		net.Pulses = []Pulse{{150, 1000, 1300}, {60, 1100, 1250}}
+	}
+	return net
+}
+
+// needFixed skips t where New does not choose fixed-point sums: without
+// the AVX-512 kernels.
+func needFixed(t *testing.T) {
+	t.Helper()
+	if k, err := kernelFromEnv(); err != nil || k != kernelAVX512 {
+		t.Skip("fixed-point sums need the AVX-512 kernels")
+	}
+}
+
+// newFixed returns a Sim of net at kernel level with fixed-point sums or
+// not, checking that it got them.
+func newFixed(t *testing.T, net *Network, level kernelLevel, fixed bool) *Sim {
+	t.Helper()
+	disableFixed = !fixed
+	sim, err := New(net, Options{Workers: 2})
+	disableFixed = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.syn.fixed != fixed {
+		t.Fatalf("fixed-point sums %v, want %v", sim.syn.fixed, fixed)
+	}
+	sim.kernel = level
+	return sim
+}
+
+// TestFixedSumsMatchFloat runs networks with fixed-point arrival sums and
+// compares every spike and state bit with float64 sums and the plain Go
+// update: DC shared and per neuron, Poisson background (fused kernels, and
+// with per-neuron currents the float64 path on converted sums), segment
+// tails; also with the other kernel levels, which then update every
+// neuron from converted sums.
+func TestFixedSumsMatchFloat(t *testing.T) {
+	needFixed(t)
+	for _, tc := range []struct {
+		name               string
+		poisson, perNeuron bool
+	}{{"dc", false, false}, {"dc-per-neuron", false, true}, {"poisson", true, false}, {"poisson-per-neuron", true, true}} {
+		run := func(level kernelLevel, fixed bool) (*Sim, []int32, []uint32) {
+			sim := newFixed(t, fixedNet(tc.poisson, tc.perNeuron), level, fixed)
+			if err := sim.Run(context.Background(), 3000, true, nil); err != nil {
+				t.Fatal(err)
+			}
+			st, id := sim.Spikes()
+			return sim, st, id
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			b, sb, ib := run(kernelScalar, false)
+			for level := kernelScalar; level <= bestKernel; level++ {
+				a, sa, ia := run(level, true)
+				compareSims(t, a, b, sa, sb, ia, ib)
+			}
+		})
+	}
+}
+
+// TestFixedDecision checks when New uses fixed-point sums.
+func TestFixedDecision(t *testing.T) {
+	needFixed(t)
+	fixedOf := func(net *Network) bool {
+		t.Helper()
+		sim, err := New(net, Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sim.syn.fixed
+	}
+	if !fixedOf(fixedNet(false, false)) {
+		t.Errorf("weights within three binades: no fixed-point sums")
+	}
+	wide := fixedNet(false, false)
+	wide.Weight16[7] = wide.Weight16[7]&0x8000 | half.FromFloat32(2) // 2 to 240 pA: seven binades
+	if fixedOf(wide) {
+		t.Errorf("weights over seven binades: fixed-point sums")
+	}
+	ext := fixedNet(false, false)
+	ext.NumSources++
+	ext.SrcStart = append(ext.SrcStart, ext.SrcStart[len(ext.SrcStart)-1])
+	if fixedOf(ext) {
+		t.Errorf("a network with an external source: fixed-point sums")
+	}
+	// One neuron with more synapses onto it than fixed point can sum.
+	for _, m := range []int{fixedMaxIn, fixedMaxIn + 1} {
+		net := tiny(2, 0.1)
+		net.Weight64 = nil
+		for range m {
+			net.Syn = append(net.Syn, net.Pack(1, 1))
+			net.Weight16 = append(net.Weight16, half.FromFloat32(30))
+		}
+		net.SrcStart[1], net.SrcStart[2] = int64(m), int64(m)
+		if got := fixedOf(net); got != (m <= fixedMaxIn) {
+			t.Errorf("%d synapses onto one neuron: fixed-point sums %v", m, got)
+		}
+	}
+}
+
+// TestFixedHalfRoundTrip checks that every half-precision magnitude within
+// the span has a fixed-point value from which it comes back, and that the
+// values scale as the weights do.
+func TestFixedHalfRoundTrip(t *testing.T) {
+	for e0 := 1; e0+fixedSpan <= 30; e0 += 7 {
+		sy := synapses{fixed: true, exp0: e0, unit: float64(half.ToFloat32(uint16(e0)<<10)) / 1024}
+		for e := e0; e <= e0+fixedSpan; e++ {
+			for m := 0; m < 1024; m++ {
+				h := uint16(e<<10 | m)
+				f := fixedOf(h, e0)
+				if f >= 1<<15 || halfOfFixed(f, e0) != h {
+					t.Fatalf("e0 %d: half %#x → %d → %#x", e0, h, f, halfOfFixed(f, e0))
+				}
+				w, err := sy.word(5, h)
+				if err != nil || w != 5|f<<packBits || sy.halfBits(w) != h {
+					t.Fatalf("e0 %d: half %#x: word %#x, %v", e0, h, w, err)
+				}
+				if got, want := sy.magnitude(w), float64(half.ToFloat32(h)); got != want {
+					t.Fatalf("e0 %d: half %#x weighs %v, want %v", e0, h, got, want)
+				}
+				if fw, ok := sy.fixedWord(5, float64(half.ToFloat32(h))); !ok || fw != w {
+					t.Fatalf("e0 %d: weight of half %#x: word %#x %v, want %#x", e0, h, fw, ok, w)
+				}
+			}
+		}
+		if _, err := sy.word(0, uint16(e0+fixedSpan+1)<<10); err == nil {
+			t.Fatalf("e0 %d: a weight above the span has a word", e0)
+		}
+		if _, ok := sy.fixedWord(0, 1.5*sy.unit*1024+sy.unit/2); ok {
+			t.Fatalf("e0 %d: a weight between the halves has a word", e0)
+		}
+	}
+}
+
+// TestFixedState saves the state of a run with fixed-point sums, events in
+// its queues, and continues it in Sims with fixed-point and float64 sums:
+// both go on as the run itself does.
+func TestFixedState(t *testing.T) {
+	needFixed(t)
+	net := func() *Network { return fixedNet(true, false) }
+	ref := newFixed(t, net(), bestKernel, true)
+	if err := ref.Run(context.Background(), 1000, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	st := ref.State()
+	events := 0
+	for _, q := range st.Queue {
+		events += len(q.ExTarget) + len(q.InTarget)
+	}
+	if events == 0 {
+		t.Fatalf("no events pending after 1000 steps: the state's events are not tested")
+	}
+	if err := ref.Run(context.Background(), 1000, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	sr, ir := ref.Spikes()
+	for _, fixed := range []bool{true, false} {
+		sim := newFixed(t, net(), bestKernel, fixed)
+		if err := sim.SetState(st); err != nil {
+			t.Fatal(err)
+		}
+		if err := sim.Run(context.Background(), 1000, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		ss, is := sim.Spikes()
+		if len(sr) < 1000 || len(ss) != len(sr) {
+			t.Fatalf("fixed %v: %d spikes, the run itself %d", fixed, len(ss), len(sr))
+		}
+		for i := range sr {
+			if ss[i] != sr[i] || is[i] != ir[i] {
+				t.Fatalf("fixed %v: spike %d differs", fixed, i)
+			}
+		}
+		// The refractory ends may be held differently, not their meaning.
+		for i := range ref.nrn.v {
+			if sim.nrn.v[i] != ref.nrn.v[i] || sim.nrn.iex[i] != ref.nrn.iex[i] || sim.nrn.iin[i] != ref.nrn.iin[i] ||
+				sim.refractoryLeft(i) != ref.refractoryLeft(i) {
+				t.Fatalf("fixed %v: neuron %d: state differs", fixed, i)
+			}
+		}
+	}
+}
+
+// TestFixedChecksum checks that the network checksum, which a checkpoint
+// keeps, does not depend on the form of the sums (a run on a machine with
+// another kernel continues it).
+func TestFixedChecksum(t *testing.T) {
+	needFixed(t)
+	a := newFixed(t, fixedNet(false, false), bestKernel, true).Checksum(2)
+	b := newFixed(t, fixedNet(false, false), bestKernel, false).Checksum(2)
+	if a != b {
+		t.Fatalf("checksum %#x with fixed-point sums, %#x without", a, b)
+	}
+}
