@@ -135,9 +135,9 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		xch: exchange{x: o.Exchanger}, kernel: kernel,
 	}
 	s.wk = make([]worker, workers)
+	bounds := workerBounds(n, workers)
 	for k := range s.wk {
-		s.wk[k].lo = int(int64(k) * int64(n) / int64(workers))
-		s.wk[k].hi = int(int64(k+1) * int64(n) / int64(workers))
+		s.wk[k].lo, s.wk[k].hi = bounds[k], bounds[k+1]
 	}
 	s.syn.slots = max(1, facts.maxDelay) + 1
 	for k := range s.wk {
@@ -192,6 +192,31 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 	s.bar.init(workers, o.Oversubscribed)
 	return s, nil
 }
+
+// workerBounds returns the first neuron of each of w workers of n neurons,
+// and n: equal shares, each boundary moved to the nearest multiple of
+// pageNeurons where that changes no share by more than an eighth. A
+// boundary on a 4 KiB page of every state array keeps the hardware
+// prefetchers of one core, which stop at page boundaries, out of the other's
+// neurons: at scale 0.2, with the boundary inside a page, the first 2,000
+// neurons of the second worker took 1.6 instead of 0.9 ns per update.
+func workerBounds(n, w int) []int {
+	b := make([]int, w+1)
+	for k := range b {
+		b[k] = int(int64(k) * int64(n) / int64(w))
+	}
+	for k := 1; k < w; k++ {
+		r := (b[k] + pageNeurons/2) &^ (pageNeurons - 1)
+		if d := r - b[k]; max(d, -d) <= n/w/8 && r > b[k-1] && r < b[k+1] {
+			b[k] = r
+		}
+	}
+	return b
+}
+
+// pageNeurons is the number of neurons whose 4-byte state (refractory ends,
+// fixed-point sums) fills a 4 KiB page, and their 8-byte state two.
+const pageNeurons = 1024
 
 // Counts returns the number of spikes the neurons held emitted and of
 // synaptic events delivered to them (one per synapse of a spiking source,
