@@ -3,8 +3,11 @@ package engine
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 
+	"github.com/pd14/microcircuit/cluster"
 	"github.com/pd14/microcircuit/internal/half"
 )
 
@@ -235,5 +238,46 @@ func TestFixedChecksum(t *testing.T) {
 	b := newFixed(t, fixedNet(false, false), bestKernel, false).Checksum(2)
 	if a != b {
 		t.Fatalf("checksum %#x with fixed-point sums, %#x without", a, b)
+	}
+}
+
+// TestFixedPartsMatchWhole splits a network with fixed-point sums among
+// ranks (each part decides for itself) and compares the spikes and state
+// with the whole network's with float64 sums.
+func TestFixedPartsMatchWhole(t *testing.T) {
+	needFixed(t)
+	mk := func() *Network { return fixedNet(true, false) }
+	part, err := mk().Part(1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := New(part, Options{Workers: 1, Exchanger: cluster.InProcess(3)[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sim.syn.fixed {
+		t.Fatalf("a part of the network: no fixed-point sums")
+	}
+	whole := newFixed(t, mk(), kernelAVX512, false)
+	const steps = 2000
+	if err := whole.Run(context.Background(), steps, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := spikesOf(whole)
+	wantState := newState(whole.n)
+	wantState.take(whole)
+	for _, split := range []struct{ ranks, workers int }{{2, 1}, {3, 2}} {
+		got, gotState, _, errs := runParts(t, mk, split.ranks, split.workers, steps, -1)
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(want) < 1000 || !slices.Equal(got, want) {
+			t.Errorf("%d ranks × %d workers: %d spikes, whole network %d; they differ", split.ranks, split.workers, len(got), len(want))
+		}
+		if !reflect.DeepEqual(gotState, wantState) {
+			t.Errorf("%d ranks × %d workers: the neurons' state differs from the whole network's", split.ranks, split.workers)
+		}
 	}
 }
