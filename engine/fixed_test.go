@@ -34,18 +34,12 @@ func fixedNet(poisson, perNeuron bool) *Network {
 		}
 	}
 	if poisson {
-		net.PopNames = []string{"A", "B"}
-		net.PopStart = []int{0, 501, 1003}
-		net.BgRate = []float64{2000, 20000}
-		net.BgWeight = 30
-		net.BgFirst = 4
-		net.BgSeed = 99
+		withPoisson(net)
 		for i := range net.Ie {
 			if !perNeuron {
 				net.Ie[i] = 100
 			}
 		}
-		net.Pulses = []Pulse{{150, 1000, 1300}, {60, 1100, 1250}}
 	}
 	return net
 }

@@ -39,6 +39,8 @@
 	VMOVDQU32 Y25, K2, (R8)(R12*4)   \
 NOSPIKE:
 
+#define ARRIVE8 VMOVUPD (SI)(R12*8), Z7
+
 #define INSUM8 VADDPD (DI)(R12*8), Z2, Z2
 
 #define RESET8 \
@@ -110,49 +112,119 @@ NOSPIKE:
 	VPGATHERQD (TAB)(T*4), K1, Y     \
 	VPMOVD2M   Y, K3
 
+// SEARCH8 finishes the counts of the lanes in K3, whose table entries are
+// ambiguous, and goes on at COUNTED: for each, u = (z >> 11)·2^-53 with z
+// the stream's output (Z8 before its last xorshift), k = ^entry; while u >=
+// cdf[k], k++. R9, R10 are spilled to serve as lane and k. SLANE, SSTEP
+// and SFOUND are labels unique to the expansion.
+#define SEARCH8(SLANE, SSTEP, SFOUND, COUNTED) \
+	VPSRLQ    $31, Z8, Z9 \
+	VPXORQ    Z9, Z8, Z8 \
+	VMOVDQU64 Z8, ZS(R11) \
+	VMOVDQU32 Y10, ES(R11) \
+	MOVQ      R9, SPILL(R11) \
+	MOVQ      R10, SPILL+8(R11) \
+	KMOVW     K3, R14 \
+	MOVQ      cdf+88(FP), R13 \
+SLANE: \
+	BSFQ      R14, R9 \
+	MOVL      ES(R11)(R9*4), R10 \
+	NOTL      R10 \
+	VMOVQ     ZS(R11)(R9*8), X11 \
+	VPSRLQ    $11, X11, X11 \
+	VCVTQQ2PD X11, X11 \
+	VMULSD    TWOM53(R11), X11, X11 \
+SSTEP: \
+	VCMPSD   $0x1d, (R13)(R10*8), X11, K4 \
+	KORTESTW K4, K4 \
+	JZ       SFOUND \
+	INCQ     R10 \
+	JMP      SSTEP \
+SFOUND: \
+	MOVL  R10, ES(R11)(R9*4) \
+	BTRQ  R9, R14 \
+	TESTQ R14, R14 \
+	JNZ   SLANE \
+	VMOVDQU32 ES(R11), Y10 \
+	MOVQ      SPILL(R11), R9 \
+	MOVQ      SPILL+8(R11), R10 \
+	JMP       COUNTED
+
+// UPDATE8LOOPS is the body of updateAVX512 and updateFixedAVX512 once
+// their arguments are in registers: the shared or the per-neuron current's
+// loop over the neurons, the arrival sums read (into Z7 and Z2) and reset
+// by ARRIVE, INSUM and RESET; the other arguments are labels unique to the
+// expansion.
+#define UPDATE8LOOPS(ARRIVE, INSUM, RESET, SHARED, SHAREDQ, PERNEURON, PERNEURONQ, DONE) \
+	XORQ    R12, R12                               \
+	TESTQ   DX, DX                                 \
+	JNZ     PERNEURON                              \
+	VMULPD  Z19, Z26, Z26                          \
+SHARED:                                            \
+	CMPQ    R12, R10                               \
+	JGE     DONE                                   \
+	MEMBRANE8                                      \
+	VADDPD  Z26, Z3, Z3                            \
+	ARRIVE                                         \
+	UPDATE8(Z7, SHAREDQ, INSUM, RESET)             \
+	ADDQ    $8, R12                                \
+	JMP     SHARED                                 \
+PERNEURON:                                         \
+	CMPQ    R12, R10                               \
+	JGE     DONE                                   \
+	MEMBRANE8                                      \
+	VADDPD  (DX)(R12*8), Z26, Z4                   \
+	VMULPD  Z19, Z4, Z4                            \
+	VADDPD  Z4, Z3, Z3                             \
+	ARRIVE                                         \
+	UPDATE8(Z7, PERNEURONQ, INSUM, RESET)          \
+	ADDQ    $8, R12                                \
+	JMP     PERNEURON                              \
+DONE:                                              \
+	VZEROUPPER                                     \
+	RET
+
+// POISSON8LOOP is the body of updatePoissonAVX512 and
+// updatePoissonFixedAVX512 once their arguments are in registers: per
+// eight neurons, SplitMix64 and the count from the table on the top
+// tableBits bits (negative entries -(k+1) need the search from k), this
+// step's excitatory input as arrivals + weight·count, and the update; the
+// arrival sums read and reset by ARRIVE, INSUM and RESET; the other
+// arguments are labels unique to the expansion.
+#define POISSON8LOOP(ARRIVE, INSUM, RESET, FUSED, FUSEDQ, FDONE, SEARCH, COUNTED, SLANE, SSTEP, SFOUND) \
+	VPBROADCASTQ POIS+PGOLD(R11), Z28                   \
+	VPBROADCASTQ POIS+PC1(R11), Z29                     \
+	VPBROADCASTQ POIS+PC2(R11), Z30                     \
+	VBROADCASTSD POIS+PW(R11), Z31                      \
+	VMULPD       Z19, Z26, Z26                          \
+	XORQ         R12, R12                               \
+FUSED:                                                  \
+	CMPQ         R12, R10                               \
+	JGE          FDONE                                  \
+	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30) \
+	KORTESTW     K3, K3                                 \
+	JNZ          SEARCH                                 \
+COUNTED:                                                \
+	VCVTDQ2PD    Y10, Z10                               \
+	VMULPD       Z31, Z10, Z10                          \
+	ARRIVE                                              \
+	VADDPD       Z7, Z10, Z10                           \
+	MEMBRANE8                                           \
+	VADDPD       Z26, Z3, Z3                            \
+	UPDATE8(Z10, FUSEDQ, INSUM, RESET)                  \
+	ADDQ         $8, R12                                \
+	JMP          FUSED                                  \
+FDONE:                                                  \
+	VZEROUPPER                                          \
+	RET                                                 \
+SEARCH:                                                 \
+	SEARCH8(SLANE, SSTEP, SFOUND, COUNTED)
+
 // func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX512(SB), NOSPLIT, $0-80
-	MOVQ v+0(FP), AX
-	MOVQ iex+8(FP), BX
-	MOVQ iin+16(FP), CX
-	MOVQ ie+24(FP), DX
-	MOVQ arrEx+32(FP), SI
-	MOVQ arrIn+40(FP), DI
-	MOVQ until+48(FP), R8
-	MOVQ mask+56(FP), R9
-	MOVQ n+64(FP), R10
-	MOVQ c+72(FP), R11
+	UPDATEARGS
 	CONSTS8
-	XORQ         R12, R12
-	TESTQ        DX, DX
-	JNZ          perneuron
-
-	// One constant current for all: its term (ie + i0)*P20 once.
-	VMULPD Z19, Z26, Z26
-
-shared:
-	CMPQ R12, R10
-	JGE  done
-	MEMBRANE8
-	VADDPD Z26, Z3, Z3
-	UPDATE8((SI)(R12*8), sharedq, INSUM8, RESET8)
-	ADDQ $8, R12
-	JMP  shared
-
-perneuron:
-	CMPQ R12, R10
-	JGE  done
-	MEMBRANE8
-	VADDPD  (DX)(R12*8), Z26, Z4
-	VMULPD  Z19, Z4, Z4
-	VADDPD  Z4, Z3, Z3
-	UPDATE8((SI)(R12*8), perneuronq, INSUM8, RESET8)
-	ADDQ $8, R12
-	JMP  perneuron
-
-done:
-	VZEROUPPER
-	RET
+	UPDATE8LOOPS(ARRIVE8, INSUM8, RESET8, shared, sharedq, perneuron, perneuronq, done)
 
 // func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 //
@@ -161,223 +233,24 @@ done:
 // count, where the table cannot settle it, done here too) and adding
 // weight·count to its excitatory input, in one pass over the neurons.
 TEXT ·updatePoissonAVX512(SB), NOSPLIT, $0-96
-	MOVQ v+0(FP), AX
-	MOVQ iex+8(FP), BX
-	MOVQ iin+16(FP), CX
-	MOVQ arrEx+24(FP), SI
-	MOVQ arrIn+32(FP), DI
-	MOVQ until+40(FP), R8
-	MOVQ mask+48(FP), R9
-	MOVQ n+56(FP), R10
-	MOVQ c+64(FP), R11
-	MOVQ state+72(FP), R15
-	MOVQ table+80(FP), DX
+	POISSONARGS
 	CONSTS8
-	VPBROADCASTQ POIS+PGOLD(R11), Z28
-	VPBROADCASTQ POIS+PC1(R11), Z29
-	VPBROADCASTQ POIS+PC2(R11), Z30
-	VBROADCASTSD POIS+PW(R11), Z31
-	VMULPD       Z19, Z26, Z26 // the constant current's term
-	XORQ         R12, R12
+	POISSON8LOOP(ARRIVE8, INSUM8, RESET8, fused, fusedq, fdone, search, counted, slane, sstep, sfound)
 
-fused:
-	CMPQ R12, R10
-	JGE  fdone
-
-	// SplitMix64 and the count from the table on the top tableBits bits;
-	// negative entries -(k+1) need the search from k.
-	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30)
-	KORTESTW   K3, K3
-	JNZ        search
-
-counted:
-	// This step's excitatory input: arrivals + weight·count.
-	VCVTDQ2PD Y10, Z10
-	VMULPD    Z31, Z10, Z10
-	VADDPD    (SI)(R12*8), Z10, Z10
-
-	MEMBRANE8
-	VADDPD Z26, Z3, Z3
-	UPDATE8(Z10, fusedq, INSUM8, RESET8)
-	ADDQ $8, R12
-	JMP  fused
-
-fdone:
-	VZEROUPPER
-	RET
-
-search:
-	// For each lane in K3: u = (z >> 11)·2^-53, k = ^entry; while
-	// u >= cdf[k], k++. R9, R10 are spilled to serve as lane and k.
-	VPSRLQ    $31, Z8, Z9
-	VPXORQ    Z9, Z8, Z8
-	VMOVDQU64 Z8, ZS(R11)
-	VMOVDQU32 Y10, ES(R11)
-	MOVQ      R9, SPILL(R11)
-	MOVQ      R10, SPILL+8(R11)
-	KMOVW     K3, R14
-	MOVQ      cdf+88(FP), R13
-
-slane:
-	BSFQ      R14, R9
-	MOVL      ES(R11)(R9*4), R10
-	NOTL      R10
-	VMOVQ     ZS(R11)(R9*8), X11
-	VPSRLQ    $11, X11, X11
-	VCVTQQ2PD X11, X11
-	VMULSD    TWOM53(R11), X11, X11
-
-sstep:
-	VCMPSD   $0x1d, (R13)(R10*8), X11, K4
-	KORTESTW K4, K4
-	JZ       sfound
-	INCQ     R10
-	JMP      sstep
-
-sfound:
-	MOVL  R10, ES(R11)(R9*4)
-	BTRQ  R9, R14
-	TESTQ R14, R14
-	JNZ   slane
-	VMOVDQU32 ES(R11), Y10
-	MOVQ      SPILL(R11), R9
-	MOVQ      SPILL+8(R11), R10
-	JMP       counted
-
-// func updateFixedAVX512(v, iex, iin, ie *float64, fixEx, fixIn *int32, until *int32, mask *uint8, n int, c *kernelConsts)
+// func updateFixedAVX512(v, iex, iin, ie *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts)
 //
 // updateAVX512 with fixed-point arrival sums.
 TEXT ·updateFixedAVX512(SB), NOSPLIT, $0-80
-	MOVQ v+0(FP), AX
-	MOVQ iex+8(FP), BX
-	MOVQ iin+16(FP), CX
-	MOVQ ie+24(FP), DX
-	MOVQ fixEx+32(FP), SI
-	MOVQ fixIn+40(FP), DI
-	MOVQ until+48(FP), R8
-	MOVQ mask+56(FP), R9
-	MOVQ n+64(FP), R10
-	MOVQ c+72(FP), R11
+	UPDATEARGS
 	CONSTS8
 	VBROADCASTSD UNIT(R11), Z15
-	XORQ         R12, R12
-	TESTQ        DX, DX
-	JNZ          perneuronx
+	UPDATE8LOOPS(ARRIVE8X, INSUM8X, RESET8X, sharedx, sharedqx, perneuronx, perneuronqx, donex)
 
-	// One constant current for all: its term (ie + i0)*P20 once.
-	VMULPD Z19, Z26, Z26
-
-sharedx:
-	CMPQ R12, R10
-	JGE  donex
-	MEMBRANE8
-	VADDPD Z26, Z3, Z3
-	ARRIVE8X
-	UPDATE8(Z7, sharedqx, INSUM8X, RESET8X)
-	ADDQ $8, R12
-	JMP  sharedx
-
-perneuronx:
-	CMPQ R12, R10
-	JGE  donex
-	MEMBRANE8
-	VADDPD  (DX)(R12*8), Z26, Z4
-	VMULPD  Z19, Z4, Z4
-	VADDPD  Z4, Z3, Z3
-	ARRIVE8X
-	UPDATE8(Z7, perneuronqx, INSUM8X, RESET8X)
-	ADDQ $8, R12
-	JMP  perneuronx
-
-donex:
-	VZEROUPPER
-	RET
-
-// func updatePoissonFixedAVX512(v, iex, iin *float64, fixEx, fixIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
+// func updatePoissonFixedAVX512(v, iex, iin *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 //
 // updatePoissonAVX512 with fixed-point arrival sums.
 TEXT ·updatePoissonFixedAVX512(SB), NOSPLIT, $0-96
-	MOVQ v+0(FP), AX
-	MOVQ iex+8(FP), BX
-	MOVQ iin+16(FP), CX
-	MOVQ fixEx+24(FP), SI
-	MOVQ fixIn+32(FP), DI
-	MOVQ until+40(FP), R8
-	MOVQ mask+48(FP), R9
-	MOVQ n+56(FP), R10
-	MOVQ c+64(FP), R11
-	MOVQ state+72(FP), R15
-	MOVQ table+80(FP), DX
+	POISSONARGS
 	CONSTS8
 	VBROADCASTSD UNIT(R11), Z15
-	VPBROADCASTQ POIS+PGOLD(R11), Z28
-	VPBROADCASTQ POIS+PC1(R11), Z29
-	VPBROADCASTQ POIS+PC2(R11), Z30
-	VBROADCASTSD POIS+PW(R11), Z31
-	VMULPD       Z19, Z26, Z26 // the constant current's term
-	XORQ         R12, R12
-
-fusedx:
-	CMPQ R12, R10
-	JGE  fdonex
-
-	// SplitMix64 and the count from the table on the top tableBits bits;
-	// negative entries -(k+1) need the search from k.
-	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30)
-	KORTESTW   K3, K3
-	JNZ        searchx
-
-countedx:
-	// This step's excitatory input: arrivals + weight·count.
-	VCVTDQ2PD Y10, Z10
-	VMULPD    Z31, Z10, Z10
-	ARRIVE8X
-	VADDPD    Z7, Z10, Z10
-
-	MEMBRANE8
-	VADDPD Z26, Z3, Z3
-	UPDATE8(Z10, fusedqx, INSUM8X, RESET8X)
-	ADDQ $8, R12
-	JMP  fusedx
-
-fdonex:
-	VZEROUPPER
-	RET
-
-searchx:
-	// For each lane in K3: u = (z >> 11)·2^-53, k = ^entry; while
-	// u >= cdf[k], k++. R9, R10 are spilled to serve as lane and k.
-	VPSRLQ    $31, Z8, Z9
-	VPXORQ    Z9, Z8, Z8
-	VMOVDQU64 Z8, ZS(R11)
-	VMOVDQU32 Y10, ES(R11)
-	MOVQ      R9, SPILL(R11)
-	MOVQ      R10, SPILL+8(R11)
-	KMOVW     K3, R14
-	MOVQ      cdf+88(FP), R13
-
-slanex:
-	BSFQ      R14, R9
-	MOVL      ES(R11)(R9*4), R10
-	NOTL      R10
-	VMOVQ     ZS(R11)(R9*8), X11
-	VPSRLQ    $11, X11, X11
-	VCVTQQ2PD X11, X11
-	VMULSD    TWOM53(R11), X11, X11
-
-sstepx:
-	VCMPSD   $0x1d, (R13)(R10*8), X11, K4
-	KORTESTW K4, K4
-	JZ       sfoundx
-	INCQ     R10
-	JMP      sstepx
-
-sfoundx:
-	MOVL  R10, ES(R11)(R9*4)
-	BTRQ  R9, R14
-	TESTQ R14, R14
-	JNZ   slanex
-	VMOVDQU32 ES(R11), Y10
-	MOVQ      SPILL(R11), R9
-	MOVQ      SPILL+8(R11), R10
-	JMP       countedx
+	POISSON8LOOP(ARRIVE8X, INSUM8X, RESET8X, fusedx, fusedqx, fdonex, searchx, countedx, slanex, sstepx, sfoundx)

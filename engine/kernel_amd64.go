@@ -58,15 +58,15 @@ func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask 
 func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 
 // updateFixedAVX512 and updatePoissonFixedAVX512 are updateAVX512 and
-// updatePoissonAVX512 for fixed-point arrival sums: fixEx and fixIn hold
+// updatePoissonAVX512 for fixed-point arrival sums: arrEx and arrIn hold
 // int32 sums in units of c.unit, which the kernels convert (exactly) to
 // float64 and reset.
 //
 //go:noescape
-func updateFixedAVX512(v, iex, iin, ie *float64, fixEx, fixIn *int32, until *int32, mask *uint8, n int, c *kernelConsts)
+func updateFixedAVX512(v, iex, iin, ie *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts)
 
 //go:noescape
-func updatePoissonFixedAVX512(v, iex, iin *float64, fixEx, fixIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
+func updatePoissonFixedAVX512(v, iex, iin *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 
 // copyEvents copies n targets (a multiple of 8) and converts their n
 // half-precision weights to float32, exactly as half.ToFloat32 does for the

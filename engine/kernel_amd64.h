@@ -33,3 +33,34 @@
 // The shift that leaves the top tableBits bits of a random number: the
 // index of its Poisson table entry.
 #define TABLESHIFT 52
+
+// UPDATEARGS loads the arguments of the update kernels (v, iex, iin, ie,
+// arrEx, arrIn, until, mask, n, c) into AX, BX, CX, DX, SI, DI, R8, R9, R10,
+// R11.
+#define UPDATEARGS \
+	MOVQ v+0(FP), AX       \
+	MOVQ iex+8(FP), BX     \
+	MOVQ iin+16(FP), CX    \
+	MOVQ ie+24(FP), DX     \
+	MOVQ arrEx+32(FP), SI  \
+	MOVQ arrIn+40(FP), DI  \
+	MOVQ until+48(FP), R8  \
+	MOVQ mask+56(FP), R9   \
+	MOVQ n+64(FP), R10     \
+	MOVQ c+72(FP), R11
+
+// POISSONARGS loads the arguments of the Poisson update kernels (v, iex,
+// iin, arrEx, arrIn, until, mask, n, c, state, table; cdf stays) into AX,
+// BX, CX, SI, DI, R8, R9, R10, R11, R15, DX.
+#define POISSONARGS \
+	MOVQ v+0(FP), AX       \
+	MOVQ iex+8(FP), BX     \
+	MOVQ iin+16(FP), CX    \
+	MOVQ arrEx+24(FP), SI  \
+	MOVQ arrIn+32(FP), DI  \
+	MOVQ until+40(FP), R8  \
+	MOVQ mask+48(FP), R9   \
+	MOVQ n+56(FP), R10     \
+	MOVQ c+64(FP), R11     \
+	MOVQ state+72(FP), R15 \
+	MOVQ table+80(FP), DX

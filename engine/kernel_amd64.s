@@ -52,16 +52,7 @@ NOSPIKE:
 
 // func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX2(SB), NOSPLIT, $0-80
-	MOVQ   v+0(FP), AX
-	MOVQ   iex+8(FP), BX
-	MOVQ   iin+16(FP), CX
-	MOVQ   ie+24(FP), DX
-	MOVQ   arrEx+32(FP), SI
-	MOVQ   arrIn+40(FP), DI
-	MOVQ   until+48(FP), R8
-	MOVQ   mask+56(FP), R9
-	MOVQ   n+64(FP), R10
-	MOVQ   c+72(FP), R11
+	UPDATEARGS
 	XORQ   R12, R12
 	VXORPD Y13, Y13, Y13
 	TESTQ  DX, DX
@@ -164,17 +155,7 @@ TEXT ·prefetch(SB), NOSPLIT, $0-8
 // where the table cannot settle it, done here too) and adding weight·count
 // to its excitatory input, in one pass over the neurons.
 TEXT ·updatePoissonAVX2(SB), NOSPLIT, $0-96
-	MOVQ v+0(FP), AX
-	MOVQ iex+8(FP), BX
-	MOVQ iin+16(FP), CX
-	MOVQ arrEx+24(FP), SI
-	MOVQ arrIn+32(FP), DI
-	MOVQ until+40(FP), R8
-	MOVQ mask+48(FP), R9
-	MOVQ n+56(FP), R10
-	MOVQ c+64(FP), R11
-	MOVQ state+72(FP), R15
-	MOVQ table+80(FP), DX
+	POISSONARGS
 	XORQ R12, R12
 	VXORPD  Y13, Y13, Y13
 	VMOVUPD I0(R11), Y10

@@ -26,11 +26,11 @@ func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint
 	panic("updateAVX2 without AVX2")
 }
 
-func updateFixedAVX512(v, iex, iin, ie *float64, fixEx, fixIn *int32, until *int32, mask *uint8, n int, c *kernelConsts) {
+func updateFixedAVX512(v, iex, iin, ie *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts) {
 	panic("updateFixedAVX512 without AVX-512")
 }
 
-func updatePoissonFixedAVX512(v, iex, iin *float64, fixEx, fixIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64) {
+func updatePoissonFixedAVX512(v, iex, iin *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64) {
 	panic("updatePoissonFixedAVX512 without AVX-512")
 }
 

@@ -377,6 +377,20 @@ func TestVectorKernelMatchesScalar(t *testing.T) {
 	}
 }
 
+// withPoisson splits randomNet's 1003 neurons into two populations with
+// Poisson backgrounds of different means, one count in several steps and
+// two per step, both with ambiguous table entries, and a current pulse
+// each on top of the constant current.
+func withPoisson(net *Network) {
+	net.PopNames = []string{"A", "B"}
+	net.PopStart = []int{0, 501, 1003}
+	net.BgRate = []float64{2000, 20000}
+	net.BgWeight = 30
+	net.BgFirst = 4
+	net.BgSeed = 99
+	net.Pulses = []Pulse{{150, 1000, 1300}, {60, 1100, 1250}}
+}
+
 func vectorMatchesScalar(t *testing.T, level kernelLevel, poisson bool, maxDelay int) {
 	run := func(level kernelLevel, unpacked bool) (*Sim, []int32, []uint32) {
 		net := randomNet(1003, 200, maxDelay, 390) // 1003: a remainder for the scalar tail
@@ -384,19 +398,10 @@ func vectorMatchesScalar(t *testing.T, level kernelLevel, poisson bool, maxDelay
 			net.Ie[i] = 360 + float64(i%50)
 		}
 		if poisson {
-			// Two populations with different means, one count in several
-			// steps and two per step, both with ambiguous table entries.
-			net.PopNames = []string{"A", "B"}
-			net.PopStart = []int{0, 501, 1003}
-			net.BgRate = []float64{2000, 20000}
-			net.BgWeight = 30
-			net.BgFirst = 4
-			net.BgSeed = 99
+			withPoisson(net)
 			for i := range net.Ie {
 				net.Ie[i] = 100
 			}
-			// A current pulse on top of the shared constant current.
-			net.Pulses = []Pulse{{150, 1000, 1300}, {60, 1100, 1250}}
 		}
 		disablePacking = unpacked
 		sim, err := New(net, Options{Workers: 2})
