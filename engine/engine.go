@@ -110,9 +110,9 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The weights' facts decide fixed-point sums, which only the AVX-512
-	// kernels take.
-	facts, err := net.check(kernel == kernelAVX512)
+	// The weights' facts decide fixed-point sums, which the vector kernels
+	// may take.
+	facts, err := net.check(kernel >= kernelAVX2 || fixedChoice == fixedAlways)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"sync"
+
+	"github.com/pd14/microcircuit/internal/sysinfo"
 )
 
 // Fixed-point arrival sums.
@@ -19,10 +22,8 @@ import (
 // the half-precision bits, the queue apply adds int32s, and the update
 // reads 4 bytes per sum and channel instead of 8, converting exactly.
 // Networks with external sources (whose spikes have multiplicities) keep
-// float64 sums, and so do the other kernels than AVX-512: with AVX2 the
-// conversion's instructions cost the update more than the bytes it saves
-// (BenchmarkUpdate-like runs 1.42–1.56 against 1.37–1.50 ns per
-// neuron-step).
+// float64 sums. Whether the sums pay depends on the kernels (see
+// fixedPays).
 
 // fixedSpan is the largest spread of the weights' exponent fields for
 // fixed-point sums: 11 significant bits shifted by up to 4 stay below 2^15.
@@ -32,9 +33,59 @@ const fixedSpan = 4
 // that many values below 2^15 sum to below 2^31.
 const fixedMaxIn = 1 << 16
 
-// disableFixed keeps New from using fixed-point sums (for tests comparing
-// both forms).
-var disableFixed bool
+// Tests set fixedChoice to compare both forms: fixedAuto leaves the choice
+// to fixedPays, fixedNever and fixedAlways override it (fixedAlways even
+// for the plain Go update, which then converts every sum).
+const (
+	fixedAuto = iota
+	fixedNever
+	fixedAlways
+)
+
+var fixedChoice = fixedAuto
+
+// l2Bytes is the size of the first core's level-2 cache, 1 MiB where the
+// system does not tell it.
+var l2Bytes = sync.OnceValue(func() int64 {
+	for _, c := range sysinfo.Caches() {
+		if c.Level == 2 && c.Type != "Instruction" && c.Bytes > 0 {
+			return c.Bytes
+		}
+	}
+	return 1 << 20
+})
+
+// fixedPays tells whether fixed-point sums pay with the Sim's kernels. With
+// AVX-512 they always did (the conversion costs less than the 16 bytes per
+// neuron-step it saves: scale 0.2 −6 %, full scale −14 %). With AVX2, whose
+// update is bound more by its instructions than by the bytes while its
+// state fits the level-2 cache, they cost 2–8 % at scale 0.2 and up to ±2 %
+// at scale 0.5, and saved 1–17 % at full scale and 12–18 % with one worker
+// there: so AVX2 takes them when a worker's update state with float64 sums
+// (44 bytes per neuron) fills more than half its level-2 cache. The Go
+// update does not take them.
+func (s *Sim) fixedPays() bool {
+	switch fixedChoice {
+	case fixedNever:
+		return false
+	case fixedAlways:
+		return true
+	}
+	return fixedPaysFor(s.kernel, s.n, s.w, l2Bytes())
+}
+
+// fixedPaysFor is fixedPays for n neurons on w workers with kernels at
+// level and a level-2 cache of l2 bytes.
+func fixedPaysFor(level kernelLevel, n, w int, l2 int64) bool {
+	switch level {
+	case kernelAVX512:
+		return true
+	case kernelAVX2:
+		perWorker := int64(n+w-1) / int64(w)
+		return perWorker*44 > l2/2
+	}
+	return false
+}
 
 // fixedOf returns the fixed-point value of the half-precision magnitude h
 // (a normal number, exponent field at least e0 and at most e0+fixedSpan)

@@ -44,22 +44,16 @@ func fixedNet(poisson, perNeuron bool) *Network {
 	return net
 }
 
-// needFixed skips t where New does not choose fixed-point sums: without
-// the AVX-512 kernels.
-func needFixed(t *testing.T) {
-	t.Helper()
-	if k, err := kernelFromEnv(); err != nil || k != kernelAVX512 {
-		t.Skip("fixed-point sums need the AVX-512 kernels")
-	}
-}
-
 // newFixed returns a Sim of net at kernel level with fixed-point sums or
 // not, checking that it got them.
 func newFixed(t *testing.T, net *Network, level kernelLevel, fixed bool) *Sim {
 	t.Helper()
-	disableFixed = !fixed
+	fixedChoice = fixedNever
+	if fixed {
+		fixedChoice = fixedAlways
+	}
 	sim, err := New(net, Options{Workers: 2})
-	disableFixed = false
+	fixedChoice = fixedAuto
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +71,6 @@ func newFixed(t *testing.T, net *Network, level kernelLevel, fixed bool) *Sim {
 // tails; also with the other kernel levels, which then update every
 // neuron from converted sums.
 func TestFixedSumsMatchFloat(t *testing.T) {
-	needFixed(t)
 	for _, tc := range []struct {
 		name               string
 		poisson, perNeuron bool
@@ -100,9 +93,11 @@ func TestFixedSumsMatchFloat(t *testing.T) {
 	}
 }
 
-// TestFixedDecision checks when New uses fixed-point sums.
+// TestFixedDecision checks which networks can have fixed-point sums (with
+// the kernels' choice set aside), and which kernels choose them.
 func TestFixedDecision(t *testing.T) {
-	needFixed(t)
+	fixedChoice = fixedAlways
+	defer func() { fixedChoice = fixedAuto }()
 	fixedOf := func(net *Network) bool {
 		t.Helper()
 		sim, err := New(net, Options{Workers: 1})
@@ -136,6 +131,24 @@ func TestFixedDecision(t *testing.T) {
 		net.SrcStart[1], net.SrcStart[2] = int64(m), int64(m)
 		if got := fixedOf(net); got != (m <= fixedMaxIn) {
 			t.Errorf("%d synapses onto one neuron: fixed-point sums %v", m, got)
+		}
+	}
+	for _, tc := range []struct {
+		level kernelLevel
+		n, w  int
+		l2    int64
+		want  bool
+	}{
+		{kernelAVX512, 1003, 2, 2 << 20, true},
+		{kernelScalar, 77169, 2, 512 << 10, false},
+		{kernelAVX2, 15435, 2, 2 << 20, false},  // scale 0.2 here
+		{kernelAVX2, 77169, 2, 2 << 20, true},   // full scale here
+		{kernelAVX2, 15435, 2, 512 << 10, true}, // scale 0.2 with a 512 KiB L2
+		{kernelAVX2, 23830, 1, 2 << 20, false},  // 44 bytes each: just below 1 MiB
+		{kernelAVX2, 23832, 1, 2 << 20, true},
+	} {
+		if got := fixedPaysFor(tc.level, tc.n, tc.w, tc.l2); got != tc.want {
+			t.Errorf("%v, %d neurons on %d workers, L2 %d KiB: fixed-point sums %v, want %v", tc.level, tc.n, tc.w, tc.l2>>10, got, tc.want)
 		}
 	}
 }
@@ -178,7 +191,6 @@ func TestFixedHalfRoundTrip(t *testing.T) {
 // its queues, and continues it in Sims with fixed-point and float64 sums:
 // both go on as the run itself does.
 func TestFixedState(t *testing.T) {
-	needFixed(t)
 	net := func() *Network { return fixedNet(true, false) }
 	ref := newFixed(t, net(), bestKernel, true)
 	if err := ref.Run(context.Background(), 1000, false, nil); err != nil {
@@ -227,7 +239,6 @@ func TestFixedState(t *testing.T) {
 // keeps, does not depend on the form of the sums (a run on a machine with
 // another kernel continues it).
 func TestFixedChecksum(t *testing.T) {
-	needFixed(t)
 	a := newFixed(t, fixedNet(false, false), bestKernel, true).Checksum(2)
 	b := newFixed(t, fixedNet(false, false), bestKernel, false).Checksum(2)
 	if a != b {
@@ -235,12 +246,21 @@ func TestFixedChecksum(t *testing.T) {
 	}
 }
 
-// TestFixedPartsMatchWhole splits a network with fixed-point sums among
-// ranks (each part decides for itself) and compares the spikes and state
-// with the whole network's with float64 sums.
+// TestFixedPartsMatchWhole splits a network among ranks whose parts have
+// fixed-point sums and compares the spikes and state with the whole
+// network's with float64 sums.
 func TestFixedPartsMatchWhole(t *testing.T) {
-	needFixed(t)
 	mk := func() *Network { return fixedNet(true, false) }
+	whole := newFixed(t, mk(), bestKernel, false)
+	const steps = 2000
+	if err := whole.Run(context.Background(), steps, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := spikesOf(whole)
+	wantState := newState(whole.n)
+	wantState.take(whole)
+	fixedChoice = fixedAlways
+	defer func() { fixedChoice = fixedAuto }()
 	part, err := mk().Part(1, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -252,14 +272,6 @@ func TestFixedPartsMatchWhole(t *testing.T) {
 	if !sim.syn.fixed {
 		t.Fatalf("a part of the network: no fixed-point sums")
 	}
-	whole := newFixed(t, mk(), kernelAVX512, false)
-	const steps = 2000
-	if err := whole.Run(context.Background(), steps, true, nil); err != nil {
-		t.Fatal(err)
-	}
-	want := spikesOf(whole)
-	wantState := newState(whole.n)
-	wantState.take(whole)
 	for _, split := range []struct{ ranks, workers int }{{2, 1}, {3, 2}} {
 		got, gotState, _, errs := runParts(t, mk, split.ranks, split.workers, steps, -1)
 		for _, err := range errs {

@@ -41,7 +41,7 @@ func (s *Sim) group(ctx context.Context, f facts) error {
 	maxDelay := max(1, f.maxDelay)
 	nkeys := s.w * (maxDelay + 1)
 	tryPack := !disablePacking && sy.w16 != nil && s.n <= packedNeurons && maxDelay < grpNeg
-	fixed := tryPack && !disableFixed && s.kernel == kernelAVX512 && f.expMin >= 1 && f.expMax-f.expMin <= fixedSpan &&
+	fixed := tryPack && s.fixedPays() && f.expMin >= 1 && f.expMax-f.expMin <= fixedSpan &&
 		f.maxIn <= fixedMaxIn && net.NumSources == net.Total()
 	e0 := f.expMin
 	// keyBase[t] is the first key of target t's worker: one load per

@@ -57,11 +57,17 @@ func updatePoissonAVX512(v, iex, iin, arrEx, arrIn *float64, until *int32, mask 
 //go:noescape
 func updatePoissonAVX2(v, iex, iin, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 
-// updateFixedAVX512 and updatePoissonFixedAVX512 are updateAVX512 and
-// updatePoissonAVX512 for fixed-point arrival sums: arrEx and arrIn hold
-// int32 sums in units of c.unit, which the kernels convert (exactly) to
-// float64 and reset.
+// updateFixedAVX2, updatePoissonFixedAVX2, updateFixedAVX512 and
+// updatePoissonFixedAVX512 are the kernels above for fixed-point arrival
+// sums: arrEx and arrIn hold int32 sums in units of c.unit, which the
+// kernels convert (exactly) to float64 and reset.
 //
+//go:noescape
+func updateFixedAVX2(v, iex, iin, ie *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts)
+
+//go:noescape
+func updatePoissonFixedAVX2(v, iex, iin *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
+
 //go:noescape
 func updateFixedAVX512(v, iex, iin, ie *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts)
 

@@ -22,7 +22,9 @@
 // threshold is reset, the spike bits go to the mask, and those that spike
 // get the end of their refractory period, behind a branch (NOSPIKE, a label
 // unique to the expansion): the masked store is slow on some processors.
-#define TAIL4(EX, NOSPIKE) \
+// INSUM adds the inhibitory arrivals to Y2 and RESET zeroes both arrival
+// sums (float64 or fixed point: INSUM4, RESET4 or INSUM4X, RESET4X).
+#define TAIL4(EX, NOSPIKE, INSUM, RESET) \
 	VMOVDQU      (R8)(R12*4), X5 \
 	VPSUBD       NOW(R11), X5, X5 \
 	VPMOVSXDQ    X5, Y9 \
@@ -30,11 +32,10 @@
 	VMULPD       P11EX(R11), Y1, Y1 \
 	VADDPD       EX, Y1, Y1 \
 	VMULPD       P11IN(R11), Y2, Y2 \
-	VADDPD       (DI)(R12*8), Y2, Y2 \
+	INSUM                           \
 	VMOVUPD      Y1, (BX)(R12*8) \
 	VMOVUPD      Y2, (CX)(R12*8) \
-	VMOVUPD      Y13, (SI)(R12*8) \
-	VMOVUPD      Y13, (DI)(R12*8) \
+	RESET                           \
 	VCMPPD       $0x1d, THETA(R11), Y0, Y7 \
 	VBLENDVPD    Y7, VRESET(R11), Y0, Y0 \
 	VMOVUPD      Y0, (AX)(R12*8) \
@@ -50,42 +51,187 @@
 	VPMASKMOVD   X12, X11, (R8)(R12*4) \
 NOSPIKE:
 
+// The arrival sums of the four neurons at R12, float64 or fixed point
+// (int32 in units of c's unit): ARRIVE4 puts the excitatory ones, as
+// float64, in Y8, INSUM4 adds the inhibitory ones to Y2, RESET4 zeroes
+// both.
+#define ARRIVE4 VMOVUPD (SI)(R12*8), Y8
+
+#define INSUM4 VADDPD (DI)(R12*8), Y2, Y2
+
+#define RESET4 \
+	VMOVUPD Y13, (SI)(R12*8) \
+	VMOVUPD Y13, (DI)(R12*8)
+
+#define ARRIVE4X \
+	VCVTDQ2PD (SI)(R12*4), Y8 \
+	VMULPD    UNIT(R11), Y8, Y8
+
+#define INSUM4X \
+	VCVTDQ2PD (DI)(R12*4), Y6 \
+	VMULPD    UNIT(R11), Y6, Y6 \
+	VADDPD    Y6, Y2, Y2
+
+#define RESET4X \
+	VMOVDQU X13, (SI)(R12*4) \
+	VMOVDQU X13, (DI)(R12*4)
+
+// UPDATE4LOOPS is the body of updateAVX2 and updateFixedAVX2 once their
+// arguments are in registers: the shared or the per-neuron current's loop
+// over the neurons, the arrival sums read and reset by ARRIVE, INSUM and
+// RESET; the other arguments are labels unique to the expansion.
+#define UPDATE4LOOPS(ARRIVE, INSUM, RESET, SHARED, SHAREDQ, PERNEURON, PERNEURONQ, DONE) \
+	XORQ    R12, R12                               \
+	VXORPD  Y13, Y13, Y13                          \
+	TESTQ   DX, DX                                 \
+	JNZ     PERNEURON                              \
+	VMOVUPD I0(R11), Y10                           \
+	VMULPD  P20(R11), Y10, Y10                     \
+SHARED:                                            \
+	CMPQ    R12, R10                               \
+	JGE     DONE                                   \
+	MEMBRANE4                                      \
+	VADDPD  Y10, Y3, Y3                            \
+	ARRIVE                                         \
+	TAIL4(Y8, SHAREDQ, INSUM, RESET)               \
+	ADDQ    $4, R12                                \
+	JMP     SHARED                                 \
+PERNEURON:                                         \
+	CMPQ    R12, R10                               \
+	JGE     DONE                                   \
+	MEMBRANE4                                      \
+	VMOVUPD (DX)(R12*8), Y4                        \
+	VADDPD  I0(R11), Y4, Y4                        \
+	VMULPD  P20(R11), Y4, Y4                       \
+	VADDPD  Y4, Y3, Y3                             \
+	ARRIVE                                         \
+	TAIL4(Y8, PERNEURONQ, INSUM, RESET)            \
+	ADDQ    $4, R12                                \
+	JMP     PERNEURON                              \
+DONE:                                              \
+	VZEROUPPER                                     \
+	RET
+
+// DRAW1 advances the SplitMix64 stream of the neuron at OFF(R15)(R12*8)
+// (state += golden) and leaves the Poisson table's entry (DX) for the top
+// bits of its output in R14; R13 is scratch. The output's last step, z ^=
+// z >> 31, leaves its top bits as they are and is left out.
+#define DRAW1(OFF) \
+	MOVQ  OFF(R15)(R12*8), R13 \
+	ADDQ  POIS+PGOLD(R11), R13 \
+	MOVQ  R13, OFF(R15)(R12*8) \
+	MOVQ  R13, R14             \
+	SHRQ  $30, R14             \
+	XORQ  R14, R13             \
+	IMULQ POIS+PC1(R11), R13   \
+	MOVQ  R13, R14             \
+	SHRQ  $27, R14             \
+	XORQ  R14, R13             \
+	IMULQ POIS+PC2(R11), R13   \
+	SHRQ  $TABLESHIFT, R13     \
+	MOVL  (DX)(R13*4), R14
+
+// POISSON4LOOP is the body of updatePoissonAVX2 and updatePoissonFixedAVX2
+// once their arguments are in registers: per four neurons, SplitMix64 and
+// the count from the table on the top bits, lane by lane in the integer
+// units (AVX2 has no 64-bit multiply; negative entries -(k+1) need the
+// search from k), this step's excitatory input as arrivals + weight·count,
+// and the update; the arrival sums read and reset by ARRIVE, INSUM and
+// RESET; the other arguments are labels unique to the expansion.
+#define POISSON4LOOP(ARRIVE, INSUM, RESET, LOOP, FUSEDQ, PDONE, SEARCH, COUNTED, SLANE, SSTEP, SFOUND) \
+	XORQ      R12, R12                  \
+	VXORPD    Y13, Y13, Y13             \
+	VMOVUPD   I0(R11), Y10              \
+	VMULPD    P20(R11), Y10, Y10        \
+LOOP:                                   \
+	CMPQ      R12, R10                  \
+	JGE       PDONE                     \
+	DRAW1(0)                            \
+	VMOVD     R14, X5                   \
+	DRAW1(8)                            \
+	VPINSRD   $1, R14, X5, X5           \
+	DRAW1(16)                           \
+	VPINSRD   $2, R14, X5, X5           \
+	DRAW1(24)                           \
+	VPINSRD   $3, R14, X5, X5           \
+	VMOVMSKPS X5, R13                   \
+	TESTQ     R13, R13                  \
+	JNZ       SEARCH                    \
+COUNTED:                                \
+	VCVTDQ2PD X5, Y7                    \
+	VMULPD    POIS+PW(R11), Y7, Y7      \
+	ARRIVE                              \
+	VADDPD    Y8, Y7, Y7                \
+	MEMBRANE4                           \
+	VADDPD    Y10, Y3, Y3               \
+	TAIL4(Y7, FUSEDQ, INSUM, RESET)     \
+	ADDQ      $4, R12                   \
+	JMP       LOOP                      \
+PDONE:                                  \
+	VZEROUPPER                          \
+	RET                                 \
+SEARCH:                                 \
+	SEARCH4(SLANE, SSTEP, SFOUND, COUNTED)
+
+// SEARCH4 finishes the counts of the lanes in R13, whose table entries are
+// ambiguous, and goes on at COUNTED: for each, z again from the (advanced)
+// state, u = (z >> 11)·2^-53, k = ^entry; while u >= cdf[k], k++. R9, R10
+// and AX are spilled to serve as lane, k and scratch. SLANE, SSTEP and
+// SFOUND are labels unique to the expansion.
+#define SEARCH4(SLANE, SSTEP, SFOUND, COUNTED) \
+	VMOVDQU    X5, ES(R11)              \
+	MOVQ       R9, SPILL(R11)           \
+	MOVQ       R10, SPILL+8(R11)        \
+	MOVQ       AX, ZS(R11)              \
+	MOVQ       R13, R14                 \
+	MOVQ       cdf+88(FP), R13          \
+SLANE:                                  \
+	BSFQ       R14, R9                  \
+	LEAQ       (R12)(R9*1), R10         \
+	MOVQ       (R15)(R10*8), R10        \
+	MOVQ       R10, AX                  \
+	SHRQ       $30, AX                  \
+	XORQ       AX, R10                  \
+	IMULQ      POIS+PC1(R11), R10       \
+	MOVQ       R10, AX                  \
+	SHRQ       $27, AX                  \
+	XORQ       AX, R10                  \
+	IMULQ      POIS+PC2(R11), R10       \
+	MOVQ       R10, AX                  \
+	SHRQ       $31, AX                  \
+	XORQ       AX, R10                  \
+	SHRQ       $11, R10                 \
+	VCVTSI2SDQ R10, X11, X11            \
+	VMULSD     TWOM53(R11), X11, X11    \
+	MOVL       ES(R11)(R9*4), R10       \
+	NOTL       R10                      \
+SSTEP:                                  \
+	VUCOMISD   (R13)(R10*8), X11        \
+	JCS        SFOUND                   \
+	INCQ       R10                      \
+	JMP        SSTEP                    \
+SFOUND:                                 \
+	MOVL       R10, ES(R11)(R9*4)       \
+	BTRQ       R9, R14                  \
+	TESTQ      R14, R14                 \
+	JNZ        SLANE                    \
+	VMOVDQU    ES(R11), X5              \
+	MOVQ       SPILL(R11), R9           \
+	MOVQ       SPILL+8(R11), R10        \
+	MOVQ       ZS(R11), AX              \
+	JMP        COUNTED
+
 // func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX2(SB), NOSPLIT, $0-80
 	UPDATEARGS
-	XORQ   R12, R12
-	VXORPD Y13, Y13, Y13
-	TESTQ  DX, DX
-	JNZ    perneuron4
+	UPDATE4LOOPS(ARRIVE4, INSUM4, RESET4, shared4, sharedq4, perneuron4, perneuronq4, done4)
 
-	// One constant current for all: its term (ie + i0)*P20 once.
-	VMOVUPD I0(R11), Y10
-	VMULPD  P20(R11), Y10, Y10
-
-shared4:
-	CMPQ R12, R10
-	JGE  done4
-	MEMBRANE4
-	VADDPD Y10, Y3, Y3
-	TAIL4((SI)(R12*8), sharedq4)
-	ADDQ $4, R12
-	JMP  shared4
-
-perneuron4:
-	CMPQ R12, R10
-	JGE  done4
-	MEMBRANE4
-	VMOVUPD (DX)(R12*8), Y4
-	VADDPD  I0(R11), Y4, Y4
-	VMULPD  P20(R11), Y4, Y4
-	VADDPD  Y4, Y3, Y3
-	TAIL4((SI)(R12*8), perneuronq4)
-	ADDQ $4, R12
-	JMP  perneuron4
-
-done4:
-	VZEROUPPER
-	RET
+// func updateFixedAVX2(v, iex, iin, ie *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts)
+//
+// updateAVX2 with fixed-point arrival sums.
+TEXT ·updateFixedAVX2(SB), NOSPLIT, $0-80
+	UPDATEARGS
+	UPDATE4LOOPS(ARRIVE4X, INSUM4X, RESET4X, shared4x, sharedq4x, perneuron4x, perneuronq4x, done4x)
 
 // func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int)
 TEXT ·copyEvents(SB), NOSPLIT, $0-40
@@ -123,25 +269,6 @@ TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL DX, edx+20(FP)
 	RET
 
-// DRAW1 advances the SplitMix64 stream of the neuron at OFF(R15)(R12*8)
-// (state += golden) and leaves the Poisson table's entry (DX) for the top
-// bits of its output in R14; R13 is scratch. The output's last step, z ^=
-// z >> 31, leaves its top bits as they are and is left out.
-#define DRAW1(OFF) \
-	MOVQ  OFF(R15)(R12*8), R13 \
-	ADDQ  POIS+PGOLD(R11), R13 \
-	MOVQ  R13, OFF(R15)(R12*8) \
-	MOVQ  R13, R14             \
-	SHRQ  $30, R14             \
-	XORQ  R14, R13             \
-	IMULQ POIS+PC1(R11), R13   \
-	MOVQ  R13, R14             \
-	SHRQ  $27, R14             \
-	XORQ  R14, R13             \
-	IMULQ POIS+PC2(R11), R13   \
-	SHRQ  $TABLESHIFT, R13     \
-	MOVL  (DX)(R13*4), R14
-
 // func prefetch(p unsafe.Pointer)
 TEXT ·prefetch(SB), NOSPLIT, $0-8
 	MOVQ       p+0(FP), AX
@@ -156,92 +283,11 @@ TEXT ·prefetch(SB), NOSPLIT, $0-8
 // to its excitatory input, in one pass over the neurons.
 TEXT ·updatePoissonAVX2(SB), NOSPLIT, $0-96
 	POISSONARGS
-	XORQ R12, R12
-	VXORPD  Y13, Y13, Y13
-	VMOVUPD I0(R11), Y10
-	VMULPD  P20(R11), Y10, Y10 // the constant current's term
+	POISSON4LOOP(ARRIVE4, INSUM4, RESET4, ploop2, fusedq4, pdone2, search2, counted2, slane2, sstep2, sfound2)
 
-ploop2:
-	CMPQ R12, R10
-	JGE  pdone2
-
-	// SplitMix64 and the count from the table on the top bits, lane by
-	// lane in the integer units (AVX2 has no 64-bit multiply); negative
-	// entries -(k+1) need the search from k.
-	DRAW1(0)
-	VMOVD   R14, X5
-	DRAW1(8)
-	VPINSRD $1, R14, X5, X5
-	DRAW1(16)
-	VPINSRD $2, R14, X5, X5
-	DRAW1(24)
-	VPINSRD $3, R14, X5, X5
-	VMOVMSKPS  X5, R13
-	TESTQ      R13, R13
-	JNZ        search2
-
-counted2:
-	// This step's excitatory input: arrivals + weight·count.
-	VCVTDQ2PD X5, Y7
-	VMULPD    POIS+PW(R11), Y7, Y7
-	VADDPD    (SI)(R12*8), Y7, Y7
-
-	MEMBRANE4
-	VADDPD Y10, Y3, Y3
-	TAIL4(Y7, fusedq4)
-
-	ADDQ $4, R12
-	JMP  ploop2
-
-pdone2:
-	VZEROUPPER
-	RET
-
-search2:
-	// For each lane in R13: z again from the (advanced) state, u = (z >>
-	// 11)·2^-53, k = ^entry; while u >= cdf[k], k++. R9, R10 and AX are
-	// spilled to serve as lane, k and scratch.
-	VMOVDQU X5, ES(R11)
-	MOVQ    R9, SPILL(R11)
-	MOVQ    R10, SPILL+8(R11)
-	MOVQ    AX, ZS(R11)
-	MOVQ    R13, R14
-	MOVQ    cdf+88(FP), R13
-
-slane2:
-	BSFQ       R14, R9
-	LEAQ       (R12)(R9*1), R10
-	MOVQ       (R15)(R10*8), R10
-	MOVQ       R10, AX
-	SHRQ       $30, AX
-	XORQ       AX, R10
-	IMULQ      POIS+PC1(R11), R10
-	MOVQ       R10, AX
-	SHRQ       $27, AX
-	XORQ       AX, R10
-	IMULQ      POIS+PC2(R11), R10
-	MOVQ       R10, AX
-	SHRQ       $31, AX
-	XORQ       AX, R10
-	SHRQ       $11, R10
-	VCVTSI2SDQ R10, X11, X11
-	VMULSD     TWOM53(R11), X11, X11
-	MOVL       ES(R11)(R9*4), R10
-	NOTL       R10
-
-sstep2:
-	VUCOMISD (R13)(R10*8), X11
-	JCS      sfound2
-	INCQ     R10
-	JMP      sstep2
-
-sfound2:
-	MOVL    R10, ES(R11)(R9*4)
-	BTRQ    R9, R14
-	TESTQ   R14, R14
-	JNZ     slane2
-	VMOVDQU ES(R11), X5
-	MOVQ    SPILL(R11), R9
-	MOVQ    SPILL+8(R11), R10
-	MOVQ    ZS(R11), AX
-	JMP     counted2
+// func updatePoissonFixedAVX2(v, iex, iin *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
+//
+// updatePoissonAVX2 with fixed-point arrival sums.
+TEXT ·updatePoissonFixedAVX2(SB), NOSPLIT, $0-96
+	POISSONARGS
+	POISSON4LOOP(ARRIVE4X, INSUM4X, RESET4X, ploop2x, fusedq4x, pdone2x, search2x, counted2x, slane2x, sstep2x, sfound2x)

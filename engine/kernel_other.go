@@ -26,6 +26,14 @@ func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint
 	panic("updateAVX2 without AVX2")
 }
 
+func updateFixedAVX2(v, iex, iin, ie *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts) {
+	panic("updateFixedAVX2 without AVX2")
+}
+
+func updatePoissonFixedAVX2(v, iex, iin *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64) {
+	panic("updatePoissonFixedAVX2 without AVX2")
+}
+
 func updateFixedAVX512(v, iex, iin, ie *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts) {
 	panic("updateFixedAVX512 without AVX-512")
 }

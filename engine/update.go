@@ -198,18 +198,19 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 }
 
 // updateSegmentFixed is updateSegment for fixed-point arrival sums: the
-// AVX-512 fixed-point kernels update the first neurons of seg, a multiple
-// of 8 (all but the last few; none with Poisson background and currents
-// per neuron, or with other kernels, which only tests choose after New),
-// and the others are updated as updateSegment does, from their sums
-// converted to float64 (exactly: the float64 sums are the same numbers).
+// fixed-point vector kernels update the first neurons of seg, a multiple of
+// the lanes (all but the last few; none with Poisson background and
+// currents per neuron, or with the plain Go update, which only tests
+// choose), and the others are updated as updateSegment does, from their
+// sums converted to float64 (exactly: the float64 sums are the same
+// numbers).
 func (s *Sim) updateSegmentFixed(wk *worker, seg segment, t int64, i0 float64, bg []uint64, spk []uint32) []uint32 {
 	lo, hi := seg.lo, seg.hi
 	scr := &wk.scr
 	nr := &s.nrn
-	const lanes = 8
+	lanes := s.kernel.lanes()
 	nv := 0
-	if s.kernel == kernelAVX512 && (bg == nil || seg.ieShared) {
+	if lanes > 0 && (bg == nil || seg.ieShared) {
 		nv = (hi - lo) / lanes * lanes
 	}
 	if nv > 0 {
@@ -220,11 +221,17 @@ func (s *Sim) updateSegmentFixed(wk *worker, seg segment, t int64, i0 float64, b
 		c := s.consts(scr, t, cur)
 		mask := scr.mask[:nv/lanes]
 		fx, fi := &nr.fixEx[lo], &nr.fixIn[lo]
-		if bg != nil {
+		switch {
+		case bg != nil && lanes == 8:
 			updatePoissonFixedAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], fx, fi, &nr.until[lo], &mask[0], nv, c,
 				&bg[0], &seg.bg.table32[0], &seg.bg.cdf[0])
-		} else {
+		case bg != nil:
+			updatePoissonFixedAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], fx, fi, &nr.until[lo], &mask[0], nv, c,
+				&bg[0], &seg.bg.table32[0], &seg.bg.cdf[0])
+		case lanes == 8:
 			updateFixedAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, fx, fi, &nr.until[lo], &mask[0], nv, c)
+		default:
+			updateFixedAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, fx, fi, &nr.until[lo], &mask[0], nv, c)
 		}
 		spk = s.appendSpiking(spk, mask, lanes, lo)
 	}
