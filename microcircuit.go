@@ -160,6 +160,10 @@ func (m *Model) Neurons() int {
 // avx2 or avx512 (see engine.KernelEnv).
 func (m *Model) Kernel() string { return m.sim.Kernel() }
 
+// ArrivalSums names the form of the arrival sums: fixed or float64 (see
+// engine.Sim.ArrivalSums).
+func (m *Model) ArrivalSums() string { return m.sim.ArrivalSums() }
+
 // Threads returns the number of worker goroutines.
 func (m *Model) Threads() int { return m.sim.Workers() }
 

@@ -48,6 +48,16 @@ func kernelFromEnv() (kernelLevel, error) {
 // scalar, avx2 or avx512.
 func (s *Sim) Kernel() string { return s.kernel.String() }
 
+// ArrivalSums names the form of the arrival sums the Sim uses: "fixed"
+// (int32 fixed point, where the network's weights allow it and the kernels
+// gain by it) or "float64"; both give the same spikes.
+func (s *Sim) ArrivalSums() string {
+	if s.syn.fixed {
+		return "fixed"
+	}
+	return "float64"
+}
+
 // lanes returns the neurons the level's update kernels take at a time (0
 // for the Go update).
 func (k kernelLevel) lanes() int {

@@ -64,6 +64,8 @@ type Bench struct {
 	// Kernel names the neuron and Poisson kernels used: scalar, avx2 or
 	// avx512 (the widest the machine has, or as MICROCIRCUIT_KERNEL says).
 	Kernel string `json:"kernel"`
+	// ArrivalSums is the form of the arrival sums: fixed or float64.
+	ArrivalSums string `json:"arrival_sums"`
 
 	// Ranks is the number of MPI ranks (1 for a single process), each
 	// with Threads threads. Under MPI, PeakRSS is the sum of the ranks'
@@ -211,7 +213,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 		ts := time.Since(t2).Seconds()
 		c1, x1 := m.ExchangeTimes()
 		s1, e1 := m.Counts()
-		b.Neurons, b.Synapses, b.Kernel = m.Neurons(), m.Synapses, m.Kernel()
+		b.Neurons, b.Synapses, b.Kernel, b.ArrivalSums = m.Neurons(), m.Synapses, m.Kernel(), m.ArrivalSums()
 		b.Spikes, b.Events = s1-s0, e1-e0
 		builds, presims, sims = append(builds, tb), append(presims, tp), append(sims, ts)
 		evps = append(evps, float64(e1-e0)/ts)
@@ -272,7 +274,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 		caches = append(caches, c.String())
 	}
 	fmt.Fprintf(out, "%-22s %12s\n", "machine", fmt.Sprintf("%d cores, %s; %s", b.Cores, b.CPU, strings.Join(caches, ", ")))
-	fmt.Fprintf(out, "%-22s %12s\n", "kernels", b.Kernel)
+	fmt.Fprintf(out, "%-22s %12s\n", "kernels", b.Kernel+", "+b.ArrivalSums+" sums")
 	return b, nil
 }
 

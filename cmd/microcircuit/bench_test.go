@@ -44,6 +44,9 @@ func TestBenchCalibration(t *testing.T) {
 	if b.Kernel != "scalar" && b.Kernel != "avx2" && b.Kernel != "avx512" {
 		t.Errorf("kernel %q: want scalar, avx2 or avx512", b.Kernel)
 	}
+	if b.ArrivalSums != "fixed" && b.ArrivalSums != "float64" {
+		t.Errorf("arrival sums %q: want fixed or float64", b.ArrivalSums)
+	}
 	if runtime.GOOS == "linux" {
 		if len(b.Caches) == 0 || b.Caches[0].Level != 1 || b.Caches[0].Bytes <= 0 {
 			t.Errorf("caches %+v: want the CPU's, from level 1", b.Caches)
