@@ -79,12 +79,13 @@ func (q *queue) extend(m int, double bool) int {
 // applyQueue sums the events of q, in order, into the arrival buffers and
 // empties q.
 func (s *Sim) applyQueue(q *queue) {
-	ex, in := s.nrn.arrEx, s.nrn.arrIn
+	// The arrival sums hold packedNeurons entries where events are packed,
+	// so the masked index needs no bounds check.
+	const mask = 1<<packBits - 1
 	if s.syn.fixed {
 		// As below, in fixed point; no other events occur here (a network
 		// with fixed-point sums has no external sources, and a state's
 		// events join as words).
-		const mask = 1<<packBits - 1
 		pex, pin := (*[packedNeurons]int32)(s.nrn.fixEx), (*[packedNeurons]int32)(s.nrn.fixIn)
 		for _, e := range q.ex {
 			pex[e&mask] += int32(e >> packBits)
@@ -95,10 +96,8 @@ func (s *Sim) applyQueue(q *queue) {
 		q.ex, q.in = q.ex[:0], q.in[:0]
 		return
 	}
+	ex, in := s.nrn.arrEx, s.nrn.arrIn
 	if s.syn.packed {
-		// The arrival buffers hold packedNeurons entries here, so the
-		// masked index needs no bounds check.
-		const mask = 1<<packBits - 1
 		pex, pin := (*[packedNeurons]float64)(ex), (*[packedNeurons]float64)(in)
 		for _, e := range q.ex {
 			pex[e&mask] += unpackWeight(e)

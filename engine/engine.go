@@ -148,7 +148,8 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 	}
 	switch {
 	case s.syn.fixed:
-		// The float64 sums only for the few neurons the update converts.
+		// No float64 sums: the update converts the few it needs into its
+		// scratch.
 		s.nrn.fixEx = make([]int32, packedNeurons)
 		s.nrn.fixIn = make([]int32, packedNeurons)
 		s.nrn.arrEx, s.nrn.arrIn = nil, nil
@@ -195,11 +196,11 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 
 // workerBounds returns the first neuron of each of w workers of n neurons,
 // and n: equal shares, each boundary moved to the nearest multiple of
-// pageNeurons where that changes no share by more than an eighth. A
-// boundary on a 4 KiB page of every state array keeps the hardware
-// prefetchers of one core, which stop at page boundaries, out of the other's
-// neurons: at scale 0.2, with the boundary inside a page, the first 2,000
-// neurons of the second worker took 1.6 instead of 0.9 ns per update.
+// pageNeurons where that changes no share by more than an eighth: at scale
+// 0.2, with the boundary inside a page, the first 2,000 neurons of the
+// second worker took 1.6 instead of 0.9 ns per update, most likely because
+// the first core's hardware prefetchers, which stop at 4 KiB pages, ran into
+// lines the other core writes.
 func workerBounds(n, w int) []int {
 	b := make([]int, w+1)
 	for k := range b {

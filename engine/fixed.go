@@ -2,10 +2,10 @@ package engine
 
 import (
 	"fmt"
-	"math"
 	"math/bits"
 	"sync"
 
+	"github.com/pd14/microcircuit/internal/half"
 	"github.com/pd14/microcircuit/internal/sysinfo"
 )
 
@@ -141,15 +141,12 @@ func (sy *synapses) word(i uint32, h uint16) (uint32, error) {
 
 // fixedWord returns the packed word of an event of weight magnitude w for
 // neuron i in a network with fixed-point sums, where w is one of the
-// network's possible weights (a fixedOf value times the unit).
+// network's possible weights: a half-precision number within its span.
 func (sy *synapses) fixedWord(i uint32, w float64) (uint32, bool) {
-	f := w / sy.unit
-	if !(f >= 1<<10 && f < 1<<15) || f != math.Trunc(f) {
+	h := half.FromFloat32(float32(w))
+	if float64(half.ToFloat32Exact(h)) != w {
 		return 0, false
 	}
-	k := uint32(f)
-	if p := bits.Len32(k) - 11; k&(1<<p-1) != 0 {
-		return 0, false
-	}
-	return i | k<<packBits, true
+	e, err := sy.word(i, h)
+	return e, err == nil
 }

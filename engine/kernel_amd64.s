@@ -112,6 +112,19 @@ DONE:                                              \
 	VZEROUPPER                                     \
 	RET
 
+// MIX64 applies SplitMix64's first two mixing steps to Z in a general
+// register, z = (z ^ z>>30)·C1, z = (z ^ z>>27)·C2 (the multipliers from
+// c's Poisson constants); T is scratch.
+#define MIX64(Z, T) \
+	MOVQ  Z, T               \
+	SHRQ  $30, T             \
+	XORQ  T, Z               \
+	IMULQ POIS+PC1(R11), Z   \
+	MOVQ  Z, T               \
+	SHRQ  $27, T             \
+	XORQ  T, Z               \
+	IMULQ POIS+PC2(R11), Z
+
 // DRAW1 advances the SplitMix64 stream of the neuron at OFF(R15)(R12*8)
 // (state += golden) and leaves the Poisson table's entry (DX) for the top
 // bits of its output in R14; R13 is scratch. The output's last step, z ^=
@@ -120,14 +133,7 @@ DONE:                                              \
 	MOVQ  OFF(R15)(R12*8), R13 \
 	ADDQ  POIS+PGOLD(R11), R13 \
 	MOVQ  R13, OFF(R15)(R12*8) \
-	MOVQ  R13, R14             \
-	SHRQ  $30, R14             \
-	XORQ  R14, R13             \
-	IMULQ POIS+PC1(R11), R13   \
-	MOVQ  R13, R14             \
-	SHRQ  $27, R14             \
-	XORQ  R14, R13             \
-	IMULQ POIS+PC2(R11), R13   \
+	MIX64(R13, R14)            \
 	SHRQ  $TABLESHIFT, R13     \
 	MOVL  (DX)(R13*4), R14
 
@@ -189,14 +195,7 @@ SLANE:                                  \
 	BSFQ       R14, R9                  \
 	LEAQ       (R12)(R9*1), R10         \
 	MOVQ       (R15)(R10*8), R10        \
-	MOVQ       R10, AX                  \
-	SHRQ       $30, AX                  \
-	XORQ       AX, R10                  \
-	IMULQ      POIS+PC1(R11), R10       \
-	MOVQ       R10, AX                  \
-	SHRQ       $27, AX                  \
-	XORQ       AX, R10                  \
-	IMULQ      POIS+PC2(R11), R10       \
+	MIX64(R10, AX)                      \
 	MOVQ       R10, AX                  \
 	SHRQ       $31, AX                  \
 	XORQ       AX, R10                  \

@@ -210,7 +210,12 @@ func (n *Network) check(weights bool) (f facts, err error) {
 	// The synapses in parallel chunks; the error names the first bad one.
 	bad := make([]error, runtime.GOMAXPROCS(0))
 	maxes := make([]int, len(bad))
-	expLo, expHi := make([]int, len(bad)), make([]int, len(bad))
+	// Each chunk's smallest and largest half-precision magnitude; chunks
+	// that do not run (fewer synapses than chunks) leave them as they are.
+	lo16, hi16 := make([]uint16, len(bad)), make([]uint16, len(bad))
+	for c := range lo16 {
+		lo16[c] = 0x7fff
+	}
 	// Events to a neuron in one step can only overflow the fixed-point sums
 	// (see synapses.fixed) with more than fixedMaxIn synapses onto it.
 	var inDeg [][]uint32
@@ -225,8 +230,8 @@ func (n *Network) check(weights bool) (f facts, err error) {
 		if weights && n.Weight16 != nil {
 			w16 = n.Weight16[lo:hi]
 		}
-		lo16, hi16 := uint16(0x7fff), uint16(0)
-		defer func() { expLo[c], expHi[c] = int(lo16>>10), int(hi16>>10) }()
+		wlo, whi := uint16(0x7fff), uint16(0)
+		defer func() { lo16[c], hi16[c] = wlo, whi }()
 		var deg []uint32
 		if inDeg != nil {
 			deg = make([]uint32, N)
@@ -248,7 +253,7 @@ func (n *Network) check(weights bool) (f facts, err error) {
 			}
 			if w16 != nil {
 				h := w16[i] & 0x7fff
-				lo16, hi16 = min(lo16, h), max(hi16, h)
+				wlo, whi = min(wlo, h), max(whi, h)
 			}
 		}
 	})
@@ -259,19 +264,17 @@ func (n *Network) check(weights bool) (f facts, err error) {
 	}
 	f.maxDelay = slices.Max(maxes)
 	if weights && n.Weight16 != nil && len(n.Syn) > 0 {
-		k := min(len(bad), len(n.Syn)) // the chunks inChunks used
-		f.expMin, f.expMax = slices.Min(expLo[:k]), slices.Max(expHi[:k])
+		f.expMin, f.expMax = int(slices.Min(lo16)>>10), int(slices.Max(hi16)>>10)
 	}
 	if inDeg != nil {
-		for t := range N {
-			var sum uint32
-			for _, deg := range inDeg {
-				if deg != nil {
-					sum += deg[t]
-				}
+		// Chunk 0 always runs; the others add theirs to it.
+		total := inDeg[0]
+		for _, deg := range inDeg[1:] {
+			for t, d := range deg {
+				total[t] += d
 			}
-			f.maxIn = max(f.maxIn, int(sum))
 		}
+		f.maxIn = int(slices.Max(total))
 	}
 	if !(n.Resolution > 0) {
 		return facts{}, fmt.Errorf("network: resolution %v ms must be > 0", n.Resolution)

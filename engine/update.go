@@ -171,22 +171,14 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 	}
 	if nv > 0 {
 		nr := &s.nrn
-		ie, cur := &nr.ie[lo], i0
-		if seg.ieShared {
-			// Rounded as the per-neuron sum ie[j] + i0 is.
-			ie, cur = nil, seg.ie+i0
-		}
-		c := s.consts(scr, t, cur)
-		mask := scr.mask[:nv/lanes]
+		ie, c, mask := s.kernelArgs(scr, seg, t, i0, nv, lanes)
 		switch {
 		case fused && lanes == 8:
-			pd := seg.bg
 			updatePoissonAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c,
-				&bg[0], &pd.table32[0], &pd.cdf[0])
+				&bg[0], &seg.bg.table32[0], &seg.bg.cdf[0])
 		case fused:
-			pd := seg.bg
 			updatePoissonAVX2(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c,
-				&bg[0], &pd.table32[0], &pd.cdf[0])
+				&bg[0], &seg.bg.table32[0], &seg.bg.cdf[0])
 		case lanes == 8:
 			updateAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], ie, &arrEx[0], &arrIn[0], &nr.until[lo], &mask[0], nv, c)
 		default:
@@ -195,6 +187,19 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 		spk = s.appendSpiking(spk, mask, lanes, lo)
 	}
 	return s.updateScalar(lo+nv, hi, t, i0, arrEx[nv:], arrIn[nv:], spk)
+}
+
+// kernelArgs returns what the vector kernels take for the first nv
+// neurons of seg in step t besides the state: the per-neuron constant
+// currents (nil where the segment shares one, which then goes into the
+// constants), the constants, and the spike mask for lanes per byte.
+func (s *Sim) kernelArgs(scr *scratch, seg segment, t int64, i0 float64, nv, lanes int) (*float64, *kernelConsts, []uint8) {
+	ie, cur := &s.nrn.ie[seg.lo], i0
+	if seg.ieShared {
+		// Rounded as the per-neuron sum ie[j] + i0 is.
+		ie, cur = nil, seg.ie+i0
+	}
+	return ie, s.consts(scr, t, cur), scr.mask[:nv/lanes]
 }
 
 // updateSegmentFixed is updateSegment for fixed-point arrival sums: the
@@ -214,12 +219,7 @@ func (s *Sim) updateSegmentFixed(wk *worker, seg segment, t int64, i0 float64, b
 		nv = (hi - lo) / lanes * lanes
 	}
 	if nv > 0 {
-		ie, cur := &nr.ie[lo], i0
-		if seg.ieShared {
-			ie, cur = nil, seg.ie+i0
-		}
-		c := s.consts(scr, t, cur)
-		mask := scr.mask[:nv/lanes]
+		ie, c, mask := s.kernelArgs(scr, seg, t, i0, nv, lanes)
 		fx, fi := &nr.fixEx[lo], &nr.fixIn[lo]
 		switch {
 		case bg != nil && lanes == 8:
