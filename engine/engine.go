@@ -33,7 +33,8 @@ type Sim struct {
 	xch exchange
 	vc  voltageConfig
 
-	step int64 // steps simulated so far
+	step  int64 // steps simulated so far
+	first int64 // the first step of the current Run
 
 	stop   atomic.Bool
 	bar    barrier
@@ -57,14 +58,19 @@ type worker struct {
 	rec recording
 	scr scratch
 
+	// spk2[b] are the two steps' spike lists of the two-step passes with
+	// parity b (see twostep.go).
+	spk2 [2][2][]uint32
+
 	spikes, events int64
 	_              [64]byte // keeps neighbouring workers' counters apart
 }
 
 // scratch is a worker's working memory of the vector kernels.
 type scratch struct {
-	kc   kernelConsts // the neuron kernel's constants
-	mask []uint8      // spike bits of the neuron kernel
+	kc    kernelConsts // the neuron kernel's constants
+	mask  []uint8      // spike bits of the neuron kernel
+	mask2 []uint16     // spike bits of the two-step kernel
 	// ex, in hold float64 arrival sums converted from fixed point for the
 	// neurons no fixed-point kernel updates.
 	ex, in []float64
@@ -150,8 +156,9 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 	case s.syn.fixed:
 		// No float64 sums: the update converts the few it needs into its
 		// scratch.
-		s.nrn.fixEx = make([]int32, packedNeurons)
-		s.nrn.fixIn = make([]int32, packedNeurons)
+		all := make([]int32, 4*packedNeurons)
+		s.nrn.fixBlocks = [2][]int32{all[:2*packedNeurons], all[2*packedNeurons:]}
+		s.nrn.fixEx, s.nrn.fixIn = all[:packedNeurons], all[packedNeurons:2*packedNeurons]
 		s.nrn.arrEx, s.nrn.arrIn = nil, nil
 	case s.syn.packed:
 		s.nrn.arrEx = make([]float64, packedNeurons)
@@ -165,8 +172,10 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		wk := &s.wk[k]
 		m := wk.hi - wk.lo
 		wk.scr.mask = make([]uint8, m/4+1)
+		wk.scr.mask2 = make([]uint16, m/8+1)
 		wk.scr.kc.pois = newPoissonConsts(net.BgWeight)
 		wk.scr.kc.twoM53 = 0x1p-53
+		wk.scr.kc.flushBelow = flushBelow
 		wk.scr.kc.unit = [4]float64{s.syn.unit, s.syn.unit, s.syn.unit, s.syn.unit}
 		for p := range net.PopNames {
 			lo := max(wk.lo, s.firstHeld(net.PopStart[p]))
@@ -266,12 +275,18 @@ func (s *Sim) Run(ctx context.Context, steps int64, record bool, progress func(d
 	s.stop.Store(false)
 	s.xch.start()
 	t0 := s.step
+	two := s.twoStep()
+	s.first = t0
 	var wg sync.WaitGroup
 	done := make([]int64, s.w)
 	for k := 0; k < s.w; k++ {
 		wg.Add(1)
 		go func(k int) {
 			defer wg.Done()
+			if two {
+				done[k] = s.work2(ctx, k, t0, t0+steps, record, progress)
+				return
+			}
 			done[k] = s.work(ctx, k, t0, t0+steps, record, progress)
 		}(k)
 	}

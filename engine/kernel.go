@@ -87,6 +87,7 @@ type kernelConsts struct {
 	twoM53     float64
 	pois       poissonConsts // the Poisson kernels' constants
 	unit       [4]float64    // the unit of fixed-point arrival sums
+	flushBelow float64       // see flushBelow
 }
 
 // consts returns the kernel constants for step t with current i0, kept in

@@ -220,6 +220,129 @@ FDONE:                                                  \
 SEARCH:                                                 \
 	SEARCH8(SLANE, SSTEP, SFOUND, COUNTED)
 
+// Two steps per pass (see twostep.go). The arrival sums of a pass are one
+// block at SI: the excitatory and inhibitory sums of step u at offsets 0
+// and SUMSTRIDE, those of step u+1 at 2·SUMSTRIDE and 3·SUMSTRIDE.
+
+// IHALF8X(EX, OFF) is the current half of a step for the eight neurons at
+// R12: the currents in Z1, Z2 decay and take the step's fixed-point sums
+// at OFF(SI) and OFF+SUMSTRIDE(SI) (EX, a float64 input, joining the
+// excitatory ones: Z7 for none), which are reset.
+#define IHALF8X(EXIN, OFF) \
+	VCVTDQ2PD OFF(SI)(R12*4), Z7              \
+	VMULPD    Z15, Z7, Z7                     \
+	EXIN                                      \
+	VMULPD    Z20, Z1, Z1                     \
+	VADDPD    Z7, Z1, Z1                      \
+	VCVTDQ2PD OFF+SUMSTRIDE(SI)(R12*4), Z6    \
+	VMULPD    Z15, Z6, Z6                     \
+	VMULPD    Z21, Z2, Z2                     \
+	VADDPD    Z6, Z2, Z2                      \
+	VMOVDQU32 Y27, OFF(SI)(R12*4)             \
+	VMOVDQU32 Y27, OFF+SUMSTRIDE(SI)(R12*4)
+
+// VHALF8(NOWR, ENDR, K) is the membrane half of a step for the eight
+// neurons at R12 (V, iex, iin in Z0-Z2, the refractory ends in Y5, the
+// shared current's term in Z26): NOWR is the step, ENDR the refractory end
+// of a spike in it; K gets the spikes, Y5 their ends.
+#define VHALF8(NOWR, ENDR, K) \
+	VMULPD    Z16, Z0, Z3       \
+	VMULPD    Z17, Z1, Z4       \
+	VADDPD    Z4, Z3, Z3        \
+	VMULPD    Z18, Z2, Z4       \
+	VADDPD    Z4, Z3, Z3        \
+	VADDPD    Z26, Z3, Z3       \
+	VPSUBD    NOWR, Y5, Y6      \
+	VPMOVD2M  Y6, K1            \
+	VMOVAPD   Z3, K1, Z0        \
+	VCMPPD    $0x1d, Z22, Z0, K \
+	VMOVAPD   Z23, K, Z0        \
+	VMOVDQA32 ENDR, K, Y5
+
+// FLUSH8(WHEN, SKIP) sets V, iex, iin (Z0-Z2) below flushBelow in
+// magnitude to zero when the kernel's flush argument is WHEN.
+#define FLUSH8(WHEN, SKIP) \
+	CMPQ         flush+64(FP), $WHEN \
+	JNE          SKIP                      \
+	VBROADCASTSD FLUSHB(R11), Z14          \
+	VPTERNLOGQ   $0xff, Z9, Z9, Z9         \
+	VPSRLQ       $1, Z9, Z9                \
+	VANDPD       Z9, Z0, Z11               \
+	VCMPPD       $0x11, Z14, Z11, K1       \
+	VMOVAPD      Z27, K1, Z0               \
+	VANDPD       Z9, Z1, Z11               \
+	VCMPPD       $0x11, Z14, Z11, K1       \
+	VMOVAPD      Z27, K1, Z1               \
+	VANDPD       Z9, Z2, Z11               \
+	VCMPPD       $0x11, Z14, Z11, K1       \
+	VMOVAPD      Z27, K1, Z2               \
+SKIP:
+
+// PASS8 is a two-step pass over the eight neurons at R12: the currents of
+// step u (with EXA joining its excitatory input), the membrane of u+1, the
+// currents of u+1 (EXB), the membrane of u+2; the state stored, the spikes
+// of u+1 and u+2 in the low and high byte of the mask's uint16 at R9, the
+// refractory ends stored where a neuron spiked. The other arguments are
+// labels unique to the expansion.
+#define PASS8(EXA, EXB, F1, F2, NOSPIKE) \
+	VMOVUPD   (AX)(R12*8), Z0 \
+	VMOVUPD   (BX)(R12*8), Z1 \
+	VMOVUPD   (CX)(R12*8), Z2 \
+	VMOVDQU32 (R8)(R12*4), Y5 \
+	IHALF8X(EXA, 0)           \
+	FLUSH8(1, F1)             \
+	VHALF8(Y24, Y25, K2)      \
+	IHALF8X(EXB, 2*SUMSTRIDE) \
+	FLUSH8(2, F2)             \
+	VHALF8(Y12, Y13, K3)      \
+	VMOVUPD   Z0, (AX)(R12*8) \
+	VMOVUPD   Z1, (BX)(R12*8) \
+	VMOVUPD   Z2, (CX)(R12*8) \
+	KUNPCKBW  K2, K3, K4      \
+	KMOVW     K4, R13         \
+	MOVQ      R12, R14        \
+	SHRQ      $2, R14         \
+	MOVW      R13, (R9)(R14*1) \
+	TESTQ     R13, R13        \
+	JZ        NOSPIKE         \
+	VMOVDQU32 Y5, (R8)(R12*4) \
+NOSPIKE:
+
+// PASSCONSTS8 loads the constants of a pass (c's step is u+1) and its
+// arguments v, iex, iin, sums, until, mask, n, c into AX, BX, CX, SI, R8,
+// R9, R10, R11: CONSTS8, the unit in Z15, the shared current's term in
+// Z26, the step u+2 and its refractory end in Y12, Y13.
+#define PASSCONSTS8 \
+	MOVQ         v+0(FP), AX      \
+	MOVQ         iex+8(FP), BX    \
+	MOVQ         iin+16(FP), CX   \
+	MOVQ         sums+24(FP), SI  \
+	MOVQ         until+32(FP), R8 \
+	MOVQ         mask+40(FP), R9  \
+	MOVQ         n+48(FP), R10    \
+	MOVQ         c+56(FP), R11    \
+	CONSTS8                       \
+	VBROADCASTSD UNIT(R11), Z15   \
+	VMULPD       Z19, Z26, Z26    \
+	VPTERNLOGD   $0xff, Y14, Y14, Y14 \
+	VPSUBD       Y14, Y24, Y12    \
+	VPSUBD       Y14, Y25, Y13
+
+#define NOEX
+
+
+// POISSONEX8(SEARCH, COUNTED) draws the Poisson counts of the eight
+// neurons at R12 (streams at R15, table at DX) and adds weight·count to Z7.
+#define POISSONEX8(SEARCH, COUNTED) \
+	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30) \
+	KORTESTW     K3, K3    \
+	JNZ          SEARCH    \
+COUNTED:                   \
+	VCVTDQ2PD    Y10, Z10  \
+	VMULPD       Z31, Z10, Z10 \
+	VADDPD       Z7, Z10, Z7
+
+
 // func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX512(SB), NOSPLIT, $0-80
 	UPDATEARGS
@@ -254,3 +377,49 @@ TEXT ·updatePoissonFixedAVX512(SB), NOSPLIT, $0-96
 	CONSTS8
 	VBROADCASTSD UNIT(R11), Z15
 	POISSON8LOOP(ARRIVE8X, INSUM8X, RESET8X, fusedx, fusedqx, fdonex, searchx, countedx, slanex, sstepx, sfoundx)
+
+
+// func update2FixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int)
+//
+// Two steps of n neurons (a multiple of 8) that share one constant current
+// (see twostep.go): flush is 1 or 2 where the first or second membrane half
+// is a flush step, else 0.
+TEXT ·update2FixedAVX512(SB), NOSPLIT, $0-72
+	PASSCONSTS8
+	XORQ R12, R12
+loop2:
+	CMPQ R12, R10
+	JGE  done2
+	PASS8(NOEX, NOEX, f1, f2, nospike2)
+	ADDQ $8, R12
+	JMP  loop2
+done2:
+	VZEROUPPER
+	RET
+
+// func update2PoissonFixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64)
+//
+// update2FixedAVX512 with each step's Poisson counts drawn (as
+// updatePoissonFixedAVX512 does) and added to its excitatory input.
+TEXT ·update2PoissonFixedAVX512(SB), NOSPLIT, $0-96
+	PASSCONSTS8
+	MOVQ         state+72(FP), R15
+	MOVQ         table+80(FP), DX
+	VPBROADCASTQ POIS+PGOLD(R11), Z28
+	VPBROADCASTQ POIS+PC1(R11), Z29
+	VPBROADCASTQ POIS+PC2(R11), Z30
+	VBROADCASTSD POIS+PW(R11), Z31
+	XORQ         R12, R12
+ploop2:
+	CMPQ R12, R10
+	JGE  pdone2
+	PASS8(POISSONEX8(psearcha, pcounteda), POISSONEX8(psearchb, pcountedb), pf1, pf2, pnospike2)
+	ADDQ $8, R12
+	JMP  ploop2
+pdone2:
+	VZEROUPPER
+	RET
+psearcha:
+	SEARCH8(pslanea, psstepa, psfounda, pcounteda)
+psearchb:
+	SEARCH8(pslaneb, psstepb, psfoundb, pcountedb)

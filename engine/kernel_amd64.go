@@ -74,6 +74,23 @@ func updateFixedAVX512(v, iex, iin, ie *float64, arrEx, arrIn *int32, until *int
 //go:noescape
 func updatePoissonFixedAVX512(v, iex, iin *float64, arrEx, arrIn *int32, until *int32, mask *uint8, n int, c *kernelConsts, state *uint64, table *int32, cdf *float64)
 
+// update2FixedAVX512 makes a two-step pass (see twostep.go) over n
+// neurons (a multiple of 8) that share one constant current: sums points at
+// the first neuron's excitatory fixed-point sum of step u, the others at
+// multiples of packedNeurons after it (inhibitory of u, excitatory and
+// inhibitory of u+1); c holds step u+1; flush is 1 or 2 where step u+1 or
+// u+2 is a flush step, else 0; mask[g] gets the spikes of neurons 8g..8g+7
+// in step u+1 (low byte) and u+2 (high byte).
+//
+//go:noescape
+func update2FixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int)
+
+// update2PoissonFixedAVX512 is update2FixedAVX512 with each step's
+// Poisson background counts drawn, as updatePoissonFixedAVX512 does.
+//
+//go:noescape
+func update2PoissonFixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64)
+
 // copyEvents copies n targets (a multiple of 8) and converts their n
 // half-precision weights to float32, exactly as half.ToFloat32 does for the
 // normal numbers the weights are.

@@ -64,3 +64,9 @@
 	MOVQ c+64(FP), R11     \
 	MOVQ state+72(FP), R15 \
 	MOVQ table+80(FP), DX
+
+// FLUSHB is the offset of flushBelow in kernelConsts; SUMSTRIDE the bytes
+// between the blocks of fixed-point arrival sums of the two-step kernels
+// (packedNeurons int32s).
+#define FLUSHB 632
+#define SUMSTRIDE 524288

@@ -42,6 +42,14 @@ func updatePoissonFixedAVX512(v, iex, iin *float64, arrEx, arrIn *int32, until *
 	panic("updatePoissonFixedAVX512 without AVX-512")
 }
 
+func update2FixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int) {
+	panic("update2FixedAVX512 without AVX-512")
+}
+
+func update2PoissonFixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64) {
+	panic("update2PoissonFixedAVX512 without AVX-512")
+}
+
 func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int) {
 	panic("copyEvents without F16C")
 }

@@ -12,8 +12,8 @@ func TestKernelConstsLayout(t *testing.T) {
 	var c kernelConsts
 	got := []uintptr{unsafe.Offsetof(c.now), unsafe.Offsetof(c.until), unsafe.Offsetof(c.zs),
 		unsafe.Offsetof(c.es), unsafe.Offsetof(c.spill), unsafe.Offsetof(c.twoM53), unsafe.Sizeof(c.f[0]),
-		unsafe.Offsetof(c.pois), unsafe.Offsetof(c.unit)}
-	want := []uintptr{288, 320, 352, 416, 448, 464, 32, 472, 600}
+		unsafe.Offsetof(c.pois), unsafe.Offsetof(c.unit), unsafe.Offsetof(c.flushBelow)}
+	want := []uintptr{288, 320, 352, 416, 448, 464, 32, 472, 600, 632}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("kernelConsts offsets %v, the kernels use %v", got, want)
@@ -21,6 +21,9 @@ func TestKernelConstsLayout(t *testing.T) {
 	}
 	if unsafe.Sizeof(poissonConsts{}) != 128 {
 		t.Fatalf("poissonConsts is %d bytes; the kernels use 128", unsafe.Sizeof(poissonConsts{}))
+	}
+	if packedNeurons*4 != 524288 {
+		t.Fatalf("a block of fixed-point sums is %d bytes; the two-step kernels use 524288", packedNeurons*4)
 	}
 	if 64-tableBits != 52 {
 		t.Fatalf("the Poisson table has %d bits; the kernels index it with the top 12", tableBits)

@@ -449,7 +449,13 @@ func vectorCopies(sim *Sim) int {
 // compareSims fails unless two runs agree in every spike and state bit.
 func compareSims(t *testing.T, a, b *Sim, sa, sb []int32, ia, ib []uint32) {
 	t.Helper()
-	if len(sa) < 1000 || len(sa) != len(sb) {
+	compareSimsMin(t, 1000, a, b, sa, sb, ia, ib)
+}
+
+// compareSimsMin is compareSims for runs of at least min spikes.
+func compareSimsMin(t *testing.T, min int, a, b *Sim, sa, sb []int32, ia, ib []uint32) {
+	t.Helper()
+	if len(sa) < min || len(sa) != len(sb) {
 		t.Fatalf("%d spikes with the vector kernel, %d with the scalar update", len(sa), len(sb))
 	}
 	for i := range sa {

@@ -27,6 +27,10 @@ type neurons struct {
 	// fixIn do instead, in units of synapses.unit.
 	arrEx, arrIn []float64
 	fixEx, fixIn []int32
+	// fixBlocks are two blocks of excitatory and inhibitory fixed-point
+	// sums, packedNeurons each, one after the other: fixEx and fixIn are
+	// the first; two-step passes take both (see twostep.go).
+	fixBlocks [2][]int32
 }
 
 func newNeurons(net *Network) neurons {
@@ -124,14 +128,16 @@ func (s *Sim) update(k int, t int64, par int64, record bool) {
 // It also moves the refractory ends that lie 2^30 steps or more before step
 // t to t-1, so that they never come round again modulo 2^32.
 func (s *Sim) flush(wk *worker, t int64) {
-	lo, hi := wk.lo, wk.hi
+	s.flushState(wk.lo, wk.hi)
+	s.flushUntil(wk.lo, wk.hi, t)
+}
+
+// flushState is flush's part for the potentials and currents of neurons
+// lo..hi-1.
+func (s *Sim) flushState(lo, hi int) {
 	nr := &s.nrn
-	v, iex, iin, until := nr.v[lo:hi], nr.iex[lo:hi], nr.iin[lo:hi], nr.until[lo:hi]
-	if len(v) == 0 {
-		return
-	}
-	_, _, _ = iex[len(v)-1], iin[len(v)-1], until[len(v)-1]
-	now := int32(uint32(t))
+	v, iex, iin := nr.v[lo:hi], nr.iex[lo:hi], nr.iin[lo:hi]
+	iex, iin = iex[:len(v)], iin[:len(v)]
 	for j := range v {
 		if math.Abs(v[j]) < flushBelow {
 			v[j] = 0
@@ -142,6 +148,15 @@ func (s *Sim) flush(wk *worker, t int64) {
 		if math.Abs(iin[j]) < flushBelow {
 			iin[j] = 0
 		}
+	}
+}
+
+// flushUntil is flush's part for the refractory ends of neurons lo..hi-1
+// in step t.
+func (s *Sim) flushUntil(lo, hi int, t int64) {
+	now := int32(uint32(t))
+	until := s.nrn.until[lo:hi]
+	for j := range until {
 		if until[j]-now < -1<<30 {
 			until[j] = now - 1
 		}

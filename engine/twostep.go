@@ -1,0 +1,301 @@
+package engine
+
+import (
+	"context"
+	"math/bits"
+)
+
+// Two steps per pass over the neurons.
+//
+// A neuron's step is two halves that do not read each other's results:
+// the membrane half (V from the last V and currents, refractoriness, the
+// spike) and the current half (the currents decay and take the step's
+// arrivals). The membrane of step u+1 reads the currents of step u; the
+// currents of step u take the arrivals of step u, which hold the events of
+// the spikes of step u-1 over the shortest delay, one step. So one pass can
+// compute the currents of u, the membrane of u+1, the currents of u+1 and
+// the membrane of u+2, once the spikes of u are delivered: between passes
+// the currents lag the membrane by one step. The operations and their
+// order are those of single steps, so spikes and state are the same bit
+// for bit, but the state and arrival sums are read and written once per
+// two steps, and the workers meet once per two steps.
+//
+// Run starts with the membrane half of its first step alone and ends with
+// the current half of its last step alone, so that between calls the state
+// is that of whole steps. Two-step passes need fixed-point sums (their two
+// blocks, one per step of a pass) and a vector kernel; neurons that share
+// one constant current (each segment's), no current pulses, no voltage
+// recording, no other ranks and no external sources (which networks with
+// fixed-point sums do not have). Elsewhere Run takes single steps.
+
+// Tests set twoStepChoice to compare single steps with two-step passes.
+const (
+	twoStepAuto = iota
+	twoStepNever
+)
+
+var twoStepChoice = twoStepAuto
+
+// twoStepLevel is the narrowest kernel level with two-step kernels.
+const twoStepLevel = kernelAVX512
+
+// twoStep tells whether Run takes two steps per pass.
+func (s *Sim) twoStep() bool {
+	if twoStepChoice == twoStepNever || !s.syn.fixed || s.kernel < twoStepLevel || s.xch.x != nil ||
+		s.net.Pulses != nil || s.vc.every > 0 {
+		return false
+	}
+	for k := range s.wk {
+		for _, seg := range s.wk[k].segs {
+			if !seg.ieShared {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sums returns the fixed-point arrival sums of step u in a Run of two-step
+// passes: the first block for the steps an even number of steps after the
+// Run's first, the second for the others.
+func (s *Sim) sums(u int64) (ex, in []int32) {
+	b := s.nrn.fixBlocks[(u-s.first)&1]
+	return b[:packedNeurons], b[packedNeurons:]
+}
+
+// applyTo sums the events of worker wk's queue of step u into that step's
+// sums and empties the queue.
+func (s *Sim) applyTo(wk *worker, u int64) {
+	q := &wk.queues[int(u%int64(s.syn.slots))]
+	const mask = 1<<packBits - 1
+	ex, in := s.sums(u)
+	pex, pin := (*[packedNeurons]int32)(ex), (*[packedNeurons]int32)(in)
+	for _, e := range q.ex {
+		pex[e&mask] += int32(e >> packBits)
+	}
+	for _, e := range q.in {
+		pin[e&mask] -= int32(e >> packBits)
+	}
+	q.ex, q.in = q.ex[:0], q.in[:0]
+}
+
+// bgOn tells whether the input arriving in step u holds background.
+func (s *Sim) bgOn(seg segment, u int64) bool {
+	return seg.bg != nil && s.inp.bgRNG != nil && u >= s.net.BgFirst
+}
+
+// currentHalf is the current half of step u for the neurons lo..hi-1 of
+// seg, as updateSegmentFixed and updateScalar compute it.
+func (s *Sim) currentHalf(seg segment, lo, hi int, u int64) {
+	nr := &s.nrn
+	p := nr.prop
+	fx, fi := s.sums(u)
+	iex, iin := nr.iex[lo:hi], nr.iin[lo:hi]
+	fx, fi = fx[lo:hi], fi[lo:hi]
+	fx, fi, iin = fx[:len(iex)], fi[:len(iex)], iin[:len(iex)]
+	unit := s.syn.unit
+	var bg []uint64
+	if s.bgOn(seg, u) {
+		bg = s.inp.bgRNG[lo:hi]
+		bg = bg[:len(iex)]
+	}
+	for j := range iex {
+		ex := float64(fx[j]) * unit
+		if bg != nil {
+			ex += s.net.BgWeight * float64(seg.bg.draw(&bg[j]))
+		}
+		iex[j] = float64(iex[j]*p.P11ex) + ex
+		iin[j] = float64(iin[j]*p.P11in) + float64(fi[j])*unit
+		fx[j], fi[j] = 0, 0
+	}
+}
+
+// membraneHalf is the membrane half of step u for the neurons lo..hi-1 of
+// seg, as updateScalar computes it; it appends those that spike to spk.
+func (s *Sim) membraneHalf(seg segment, lo, hi int, u int64, spk []uint32) []uint32 {
+	nr := &s.nrn
+	p := nr.prop
+	v, iex, iin, until := nr.v[lo:hi], nr.iex[lo:hi], nr.iin[lo:hi], nr.until[lo:hi]
+	iex, iin, until = iex[:len(v)], iin[:len(v)], until[:len(v)]
+	now := int32(uint32(u))
+	end := now + nr.refSteps
+	ie := float64((seg.ie + 0) * p.P20)
+	for j := range v {
+		vj := v[j]
+		if until[j]-now < 0 {
+			vj = float64(float64(float64(vj*p.P22)+float64(iex[j]*p.P21ex))+float64(iin[j]*p.P21in)) + ie
+		}
+		if vj >= nr.theta {
+			until[j] = end
+			vj = nr.vReset
+			spk = append(spk, uint32(s.global(lo+j)))
+		}
+		v[j] = vj
+	}
+	return spk
+}
+
+// pass2 is worker wk's pass for the currents of step u, the membrane of
+// u+1, the currents of u+1 and the membrane of u+2; it appends the spikes
+// of u+1 to spk1 and those of u+2 to spk2. flush is 1 or 2 where u+1 or
+// u+2 is a flush step (the flush of V and the currents, before that step's
+// membrane half), else 0.
+func (s *Sim) pass2(wk *worker, u int64, flush int, spk1, spk2 []uint32) ([]uint32, []uint32) {
+	nr := &s.nrn
+	lanes := s.kernel.lanes()
+	exA, _ := s.sums(u)
+	for _, seg := range wk.segs {
+		lo, hi := seg.lo, seg.hi
+		nv := 0
+		bg := s.bgOn(seg, u)
+		if lanes > 0 && bg == s.bgOn(seg, u+1) {
+			nv = (hi - lo) / lanes * lanes
+		}
+		if nv > 0 {
+			c := s.consts(&wk.scr, u+1, seg.ie+0)
+			mask := wk.scr.mask2[:nv/lanes]
+			if bg {
+				update2PoissonFixedAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &exA[lo], &nr.until[lo], &mask[0], nv, c, flush,
+					&s.inp.bgRNG[lo], &seg.bg.table32[0], &seg.bg.cdf[0])
+			} else {
+				update2FixedAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &exA[lo], &nr.until[lo], &mask[0], nv, c, flush)
+			}
+			spk1, spk2 = s.appendSpiking2(spk1, spk2, mask, lanes, lo)
+		}
+		if lo += nv; lo < hi {
+			s.currentHalf(seg, lo, hi, u)
+			if flush == 1 {
+				s.flushState(lo, hi)
+			}
+			spk1 = s.membraneHalf(seg, lo, hi, u+1, spk1)
+			s.currentHalf(seg, lo, hi, u+1)
+			if flush == 2 {
+				s.flushState(lo, hi)
+			}
+			spk2 = s.membraneHalf(seg, lo, hi, u+2, spk2)
+		}
+	}
+	return spk1, spk2
+}
+
+// appendSpiking2 appends the spikes of mask's low bytes to spk1 and those
+// of its high bytes to spk2: bit j of either byte of mask[g] is neuron
+// lo + lanes·g + j.
+func (s *Sim) appendSpiking2(spk1, spk2 []uint32, mask []uint16, lanes, lo int) ([]uint32, []uint32) {
+	for g, m := range mask {
+		if m == 0 {
+			continue
+		}
+		for x := m & 0xff; x != 0; x &= x - 1 {
+			spk1 = append(spk1, uint32(s.global(lo+lanes*g+bits.TrailingZeros16(x))))
+		}
+		for x := m >> 8; x != 0; x &= x - 1 {
+			spk2 = append(spk2, uint32(s.global(lo+lanes*g+bits.TrailingZeros16(x))))
+		}
+	}
+	return spk1, spk2
+}
+
+// work2 is work in two-step passes; wk.spk2[b] holds the spike lists of
+// the passes of parity b, which the other workers read until the barrier
+// of the next pass.
+func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progress func(int64)) int64 {
+	wk := &s.wk[k]
+	wait := func() {
+		if s.w > 1 {
+			s.bar.wait()
+		}
+	}
+	emit := func(b, i int, t int64, spk []uint32) {
+		wk.spk2[b][i] = spk
+		wk.spikes += int64(len(spk))
+		if record {
+			s.record(wk, t, spk)
+		}
+	}
+	deliver := func(b, i int, t int64) {
+		for kk := range s.wk {
+			s.deliverList(s.wk[kk].spk2[b][i], k, t)
+		}
+	}
+	if k == 0 && progress != nil {
+		progress(0)
+	}
+	// The membrane of t0 alone: from here on the currents lag by a step.
+	if t0%flushEvery == 0 {
+		s.flush(wk, t0)
+	}
+	spk := wk.spk2[0][0][:0]
+	for _, seg := range wk.segs {
+		spk = s.membraneHalf(seg, seg.lo, seg.hi, t0, spk)
+	}
+	emit(0, 0, t0, spk)
+	wait()
+	deliver(0, 0, t0)
+	u, b := t0, 1
+	for u+2 < t1 {
+		// One in checkEvery steps, as work checks.
+		check := (u+1-t0)%checkEvery < 2
+		if k == 0 && check {
+			if ctx.Err() != nil {
+				s.stop.Store(true)
+			}
+			if progress != nil {
+				progress(u + 1 - t0)
+			}
+		}
+		flush, ft := 0, u+1
+		switch {
+		case (u+1)%flushEvery == 0:
+			flush = 1
+		case (u+2)%flushEvery == 0:
+			flush, ft = 2, u+2
+		}
+		s.applyTo(wk, u)
+		s.applyTo(wk, u+1)
+		spk1, spk2 := s.pass2(wk, u, flush, wk.spk2[b][0][:0], wk.spk2[b][1][:0])
+		if flush != 0 {
+			// After the pass is as good as before the flush step: an end
+			// that old is not refractory either way, and one set in the
+			// pass is not that old.
+			s.flushUntil(wk.lo, wk.hi, ft)
+		}
+		emit(b, 0, u+1, spk1)
+		emit(b, 1, u+2, spk2)
+		wait()
+		deliver(b, 0, u+1)
+		deliver(b, 1, u+2)
+		u += 2
+		b ^= 1
+		if check && s.stop.Load() {
+			t1 = u + 1
+		}
+	}
+	if u+1 < t1 {
+		// One step more: the currents of u, the membrane of u+1.
+		s.applyTo(wk, u)
+		for _, seg := range wk.segs {
+			s.currentHalf(seg, seg.lo, seg.hi, u)
+		}
+		if (u+1)%flushEvery == 0 {
+			s.flush(wk, u+1)
+		}
+		spk := wk.spk2[b][0][:0]
+		for _, seg := range wk.segs {
+			spk = s.membraneHalf(seg, seg.lo, seg.hi, u+1, spk)
+		}
+		emit(b, 0, u+1, spk)
+		wait()
+		deliver(b, 0, u+1)
+		u++
+	}
+	// The currents of u catch up with the membrane.
+	s.applyTo(wk, u)
+	for _, seg := range wk.segs {
+		s.currentHalf(seg, seg.lo, seg.hi, u)
+	}
+	if k == 0 && progress != nil {
+		progress(u + 1 - t0)
+	}
+	return u + 1
+}

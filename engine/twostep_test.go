@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+)
+
+// TestTwoStepMatchesSingle runs networks in two-step passes, in Runs of
+// odd and even lengths (so that passes start on either parity, flush steps
+// fall in either half of a pass and the background starts inside one), on
+// one to three workers, and compares every spike and state bit with single
+// steps after every Run: DC, Poisson background, and currents left to
+// decay until the flush zeroes them.
+func TestTwoStepMatchesSingle(t *testing.T) {
+	cases := []struct {
+		name      string
+		net       func() *Network
+		prep      func(*Sim)
+		runs      []int64
+		minSpikes int
+	}{
+		{name: "dc", net: func() *Network { return fixedNet(false, false) },
+			runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
+		{name: "poisson", net: func() *Network {
+			net := fixedNet(true, false)
+			net.Pulses = nil
+			return net
+		}, runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
+		{name: "decaying", net: func() *Network {
+			net := fixedNet(false, false)
+			for i := range net.Ie {
+				net.Ie[i], net.V0[i] = 0, -70
+			}
+			return net
+		}, prep: func(s *Sim) {
+			// Currents that reach flushBelow after 2,190 to 2,330 steps,
+			// some in every step; Runs that end next to flush steps of
+			// either half of a pass.
+			for i := range s.nrn.iex {
+				x := math.Ldexp(200, -i%40)
+				s.nrn.iex[i], s.nrn.iin[i] = x, -1.5*x
+				// Refractory ends that become 2^30 steps old at the
+				// flush steps 64 or 128.
+				s.nrn.until[i] = -1<<30 + 100 - int32(i%200)
+			}
+		}, runs: []int64{1, 2, 3, 4, 61, 64, 7, 2035, 64, 1, 63, 695}},
+	}
+	for _, tc := range cases {
+		for level := kernelScalar; level <= bestKernel; level++ {
+			for _, workers := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/%v/%d", tc.name, level, workers), func(t *testing.T) {
+					sim := func(two bool) *Sim {
+						if !two {
+							twoStepChoice = twoStepNever
+							defer func() { twoStepChoice = twoStepAuto }()
+						}
+						fixedChoice = fixedAlways
+						s, err := New(tc.net(), Options{Workers: workers})
+						fixedChoice = fixedAuto
+						if err != nil {
+							t.Fatal(err)
+						}
+						s.kernel = level
+						if got := s.twoStep(); got != (two && level >= twoStepLevel) {
+							t.Fatalf("two-step passes %v at %v", got, level)
+						}
+						if tc.prep != nil {
+							tc.prep(s)
+						}
+						return s
+					}
+					a, b := sim(true), sim(false)
+					for i, n := range tc.runs {
+						for _, s := range []*Sim{a, b} {
+							if s == b {
+								twoStepChoice = twoStepNever
+							}
+							err := s.Run(context.Background(), n, true, nil)
+							twoStepChoice = twoStepAuto
+							if err != nil {
+								t.Fatal(err)
+							}
+						}
+						sa, ia := a.Spikes()
+						sb, ib := b.Spikes()
+						min := 0
+						if i == len(tc.runs)-1 {
+							min = tc.minSpikes
+						}
+						compareSimsMin(t, min, a, b, sa, sb, ia, ib)
+					}
+					if tc.name == "decaying" {
+						for i, x := range a.nrn.iex {
+							if x != 0 || a.nrn.iin[i] != 0 {
+								t.Fatalf("neuron %d: currents %g, %g not flushed", i, x, a.nrn.iin[i])
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestTwoStepStops checks that a cancelled Run in two-step passes stops
+// every worker at the same step, with the state of whole steps: the rest
+// of the run then gives the spikes and state of one uninterrupted run.
+func TestTwoStepStops(t *testing.T) {
+	if bestKernel < twoStepLevel {
+		t.Skip("no kernel for two-step passes")
+	}
+	newSim := func() *Sim {
+		fixedChoice = fixedAlways
+		defer func() { fixedChoice = fixedAuto }()
+		sim, err := New(fixedNet(false, false), Options{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sim.twoStep() {
+			t.Fatal("no two-step passes")
+		}
+		return sim
+	}
+	a := newSim()
+	ctx, cancel := context.WithCancel(context.Background())
+	err := a.Run(ctx, 3000, true, func(done int64) {
+		if done >= 500 {
+			cancel()
+		}
+	})
+	if err == nil {
+		t.Fatal("cancelled Run returned no error")
+	}
+	stopped := a.Step()
+	if stopped < 500 || stopped >= 3000 {
+		t.Fatalf("stopped at step %d", stopped)
+	}
+	if err := a.Run(context.Background(), 3000-stopped, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := newSim()
+	if err := b.Run(context.Background(), 3000, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	sa, ia := a.Spikes()
+	sb, ib := b.Spikes()
+	compareSims(t, a, b, sa, sb, ia, ib)
+}
