@@ -108,3 +108,47 @@ func BenchmarkUpdatePoisson(b *testing.B) {
 func BenchmarkUpdateFullScale(b *testing.B) {
 	benchSteps(b, randomNet(77169, 0, 1, 380), 2)
 }
+
+// BenchmarkUpdateFixed measures the neuron update with fixed-point arrival
+// sums (the model's form) in single steps and in two-step passes: 20,000
+// neurons with one weak synapse each (fixed-point sums need packed
+// synapses), per neuron and step.
+func BenchmarkUpdateFixed(b *testing.B) {
+	benchFixed(b, randomNet(20000, 1, 1, 380))
+}
+
+// BenchmarkUpdatePoissonFixed is BenchmarkUpdateFixed with
+// BenchmarkUpdatePoisson's background.
+func BenchmarkUpdatePoissonFixed(b *testing.B) {
+	net := randomNet(20000, 1, 1, 0)
+	net.BgRate = []float64{16000}
+	net.BgWeight = 30
+	net.BgFirst = 2
+	net.BgSeed = 7
+	benchFixed(b, net)
+}
+
+func benchFixed(b *testing.B, net *Network) {
+	for i := range net.Weight16 {
+		net.Weight16[i] = half.FromFloat32(1)
+	}
+	for level := kernelAVX2; level <= bestKernel; level++ {
+		for _, two := range []bool{false, true} {
+			if two && level < twoStepLevel {
+				continue
+			}
+			name := level.String() + "/single"
+			if two {
+				name = level.String() + "/two-step"
+			}
+			b.Run(name, func(b *testing.B) {
+				fixedChoice = fixedAlways
+				if !two {
+					twoStepChoice = twoStepNever
+				}
+				defer func() { fixedChoice, twoStepChoice = fixedAuto, twoStepAuto }()
+				benchStepsAt(b, net, 1, level)
+			})
+		}
+	}
+}
