@@ -95,12 +95,16 @@ func BenchmarkDeliver(b *testing.B) {
 // PD14's 87.8 pA these neurons, alone, would fire at hundreds of spikes/s
 // and the figure would be that of spiking.
 func BenchmarkUpdatePoisson(b *testing.B) {
-	net := randomNet(20000, 0, 1, 0)
+	benchSteps(b, withBenchBackground(randomNet(20000, 0, 1, 0)), 1)
+}
+
+// withBenchBackground gives net BenchmarkUpdatePoisson's background.
+func withBenchBackground(net *Network) *Network {
 	net.BgRate = []float64{16000}
 	net.BgWeight = 30
 	net.BgFirst = 2
 	net.BgSeed = 7
-	benchSteps(b, net, 1)
+	return net
 }
 
 // BenchmarkUpdateFullScale measures the neuron update of 77,169 neurons on
@@ -120,12 +124,7 @@ func BenchmarkUpdateFixed(b *testing.B) {
 // BenchmarkUpdatePoissonFixed is BenchmarkUpdateFixed with
 // BenchmarkUpdatePoisson's background.
 func BenchmarkUpdatePoissonFixed(b *testing.B) {
-	net := randomNet(20000, 1, 1, 0)
-	net.BgRate = []float64{16000}
-	net.BgWeight = 30
-	net.BgFirst = 2
-	net.BgSeed = 7
-	benchFixed(b, net)
+	benchFixed(b, withBenchBackground(randomNet(20000, 1, 1, 0)))
 }
 
 func benchFixed(b *testing.B, net *Network) {

@@ -172,7 +172,7 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		wk := &s.wk[k]
 		m := wk.hi - wk.lo
 		wk.scr.mask = make([]uint8, m/4+1)
-		wk.scr.mask2 = make([]uint16, m/8+1)
+		wk.scr.mask2 = make([]uint16, m/4+1)
 		wk.scr.kc.pois = newPoissonConsts(net.BgWeight)
 		wk.scr.kc.twoM53 = 0x1p-53
 		wk.scr.kc.flushBelow = flushBelow

@@ -112,6 +112,13 @@ NOSPIKE:
 	VPGATHERQD (TAB)(T*4), K1, Y     \
 	VPMOVD2M   Y, K3
 
+// DRAW8 draws the table entries of the eight neurons at R12 (streams at
+// R15, table at DX) into Y10 and goes to SEARCH if one is ambiguous.
+#define DRAW8(SEARCH) \
+	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30) \
+	KORTESTW K3, K3                                     \
+	JNZ      SEARCH
+
 // SEARCH8 finishes the counts of the lanes in K3, whose table entries are
 // ambiguous, and goes on at COUNTED: for each, u = (z >> 11)·2^-53 with z
 // the stream's output (Z8 before its last xorshift), k = ^entry; while u >=
@@ -201,9 +208,7 @@ DONE:                                              \
 FUSED:                                                  \
 	CMPQ         R12, R10                               \
 	JGE          FDONE                                  \
-	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30) \
-	KORTESTW     K3, K3                                 \
-	JNZ          SEARCH                                 \
+	DRAW8(SEARCH)                                       \
 COUNTED:                                                \
 	VCVTDQ2PD    Y10, Z10                               \
 	VMULPD       Z31, Z10, Z10                          \
@@ -313,14 +318,7 @@ NOSPIKE:
 // R9, R10, R11: CONSTS8, the unit in Z15, the shared current's term in
 // Z26, the step u+2 and its refractory end in Y12, Y13.
 #define PASSCONSTS8 \
-	MOVQ         v+0(FP), AX      \
-	MOVQ         iex+8(FP), BX    \
-	MOVQ         iin+16(FP), CX   \
-	MOVQ         sums+24(FP), SI  \
-	MOVQ         until+32(FP), R8 \
-	MOVQ         mask+40(FP), R9  \
-	MOVQ         n+48(FP), R10    \
-	MOVQ         c+56(FP), R11    \
+	PASSARGS                      \
 	CONSTS8                       \
 	VBROADCASTSD UNIT(R11), Z15   \
 	VMULPD       Z19, Z26, Z26    \
@@ -334,9 +332,7 @@ NOSPIKE:
 // POISSONEX8(SEARCH, COUNTED) draws the Poisson counts of the eight
 // neurons at R12 (streams at R15, table at DX) and adds weight·count to Z7.
 #define POISSONEX8(SEARCH, COUNTED) \
-	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30) \
-	KORTESTW     K3, K3    \
-	JNZ          SEARCH    \
+	DRAW8(SEARCH)              \
 COUNTED:                   \
 	VCVTDQ2PD    Y10, Z10  \
 	VMULPD       Z31, Z10, Z10 \

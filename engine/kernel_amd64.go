@@ -91,6 +91,15 @@ func update2FixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, 
 //go:noescape
 func update2PoissonFixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64)
 
+// update2FixedAVX2 and update2PoissonFixedAVX2 are the AVX2 twins of
+// update2FixedAVX512 and update2PoissonFixedAVX512, for n a multiple of 4.
+//
+//go:noescape
+func update2FixedAVX2(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int)
+
+//go:noescape
+func update2PoissonFixedAVX2(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64)
+
 // copyEvents copies n targets (a multiple of 8) and converts their n
 // half-precision weights to float32, exactly as half.ToFloat32 does for the
 // normal numbers the weights are.

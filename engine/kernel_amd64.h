@@ -70,3 +70,16 @@
 // (packedNeurons int32s).
 #define FLUSHB 632
 #define SUMSTRIDE 524288
+
+// PASSARGS loads the arguments of the two-step kernels (v, iex, iin, sums,
+// until, mask, n, c; flush and the Poisson ones stay) into AX, BX, CX, SI,
+// R8, R9, R10, R11.
+#define PASSARGS \
+	MOVQ v+0(FP), AX      \
+	MOVQ iex+8(FP), BX    \
+	MOVQ iin+16(FP), CX   \
+	MOVQ sums+24(FP), SI  \
+	MOVQ until+32(FP), R8 \
+	MOVQ mask+40(FP), R9  \
+	MOVQ n+48(FP), R10    \
+	MOVQ c+56(FP), R11

@@ -137,6 +137,21 @@ DONE:                                              \
 	SHRQ  $TABLESHIFT, R13     \
 	MOVL  (DX)(R13*4), R14
 
+// DRAW4 draws the table entries of the four neurons at R12 into CNT and
+// goes to SEARCH (with the ambiguous lanes in R13) if one is ambiguous.
+#define DRAW4(CNT, SEARCH) \
+	DRAW1(0)                    \
+	VMOVD     R14, CNT          \
+	DRAW1(8)                    \
+	VPINSRD   $1, R14, CNT, CNT \
+	DRAW1(16)                   \
+	VPINSRD   $2, R14, CNT, CNT \
+	DRAW1(24)                   \
+	VPINSRD   $3, R14, CNT, CNT \
+	VMOVMSKPS CNT, R13          \
+	TESTQ     R13, R13          \
+	JNZ       SEARCH
+
 // POISSON4LOOP is the body of updatePoissonAVX2 and updatePoissonFixedAVX2
 // once their arguments are in registers: per four neurons, SplitMix64 and
 // the count from the table on the top bits, lane by lane in the integer
@@ -152,17 +167,7 @@ DONE:                                              \
 LOOP:                                   \
 	CMPQ      R12, R10                  \
 	JGE       PDONE                     \
-	DRAW1(0)                            \
-	VMOVD     R14, X5                   \
-	DRAW1(8)                            \
-	VPINSRD   $1, R14, X5, X5           \
-	DRAW1(16)                           \
-	VPINSRD   $2, R14, X5, X5           \
-	DRAW1(24)                           \
-	VPINSRD   $3, R14, X5, X5           \
-	VMOVMSKPS X5, R13                   \
-	TESTQ     R13, R13                  \
-	JNZ       SEARCH                    \
+	DRAW4(X5, SEARCH)                   \
 COUNTED:                                \
 	VCVTDQ2PD X5, Y7                    \
 	VMULPD    POIS+PW(R11), Y7, Y7      \
@@ -177,15 +182,15 @@ PDONE:                                  \
 	VZEROUPPER                          \
 	RET                                 \
 SEARCH:                                 \
-	SEARCH4(SLANE, SSTEP, SFOUND, COUNTED)
+	SEARCH4(X5, SLANE, SSTEP, SFOUND, COUNTED)
 
-// SEARCH4 finishes the counts of the lanes in R13, whose table entries are
+// SEARCH4 finishes the counts (in CNT) of the lanes in R13, whose table entries are
 // ambiguous, and goes on at COUNTED: for each, z again from the (advanced)
 // state, u = (z >> 11)·2^-53, k = ^entry; while u >= cdf[k], k++. R9, R10
 // and AX are spilled to serve as lane, k and scratch. SLANE, SSTEP and
 // SFOUND are labels unique to the expansion.
-#define SEARCH4(SLANE, SSTEP, SFOUND, COUNTED) \
-	VMOVDQU    X5, ES(R11)              \
+#define SEARCH4(CNT, SLANE, SSTEP, SFOUND, COUNTED) \
+	VMOVDQU    CNT, ES(R11)             \
 	MOVQ       R9, SPILL(R11)           \
 	MOVQ       R10, SPILL+8(R11)        \
 	MOVQ       AX, ZS(R11)              \
@@ -214,11 +219,132 @@ SFOUND:                                 \
 	BTRQ       R9, R14                  \
 	TESTQ      R14, R14                 \
 	JNZ        SLANE                    \
-	VMOVDQU    ES(R11), X5              \
+	VMOVDQU    ES(R11), CNT             \
 	MOVQ       SPILL(R11), R9           \
 	MOVQ       SPILL+8(R11), R10        \
 	MOVQ       ZS(R11), AX              \
 	JMP        COUNTED
+
+// Two steps per pass (see twostep.go and kernel512_amd64.s): the four
+// neurons at R12, their arrival sums in a block at SI (excitatory and
+// inhibitory of step u at offsets 0 and SUMSTRIDE, of u+1 at 2·SUMSTRIDE
+// and 3·SUMSTRIDE).
+
+// IHALF4X(EXIN, OFF) is the current half of a step: the currents in Y1, Y2
+// decay and take the fixed-point sums at OFF(SI) and OFF+SUMSTRIDE(SI)
+// (EXIN adds a float64 input to the excitatory ones in Y8), which are
+// reset.
+#define IHALF4X(EXIN, OFF) \
+	VCVTDQ2PD OFF(SI)(R12*4), Y8           \
+	VMULPD    UNIT(R11), Y8, Y8            \
+	EXIN                                   \
+	VMULPD    P11EX(R11), Y1, Y1           \
+	VADDPD    Y8, Y1, Y1                   \
+	VCVTDQ2PD OFF+SUMSTRIDE(SI)(R12*4), Y6 \
+	VMULPD    UNIT(R11), Y6, Y6            \
+	VMULPD    P11IN(R11), Y2, Y2           \
+	VADDPD    Y6, Y2, Y2                   \
+	VMOVDQU   X13, OFF(SI)(R12*4)          \
+	VMOVDQU   X13, OFF+SUMSTRIDE(SI)(R12*4)
+
+// VHALF4(NOWR, ENDR, BYTE, NOSPIKE) is the membrane half of a step (V,
+// iex, iin in Y0-Y2, the refractory ends in X5, the shared current's term
+// in Y10): NOWR is the step, ENDR the refractory end of a spike in it; the
+// spike bits go to byte BYTE of the mask's uint16 at R9, the ends of those
+// that spike into X5.
+#define VHALF4(NOWR, ENDR, BYTE, NOSPIKE) \
+	VMULPD       P22(R11), Y0, Y3          \
+	VMULPD       P21EX(R11), Y1, Y4        \
+	VADDPD       Y4, Y3, Y3                \
+	VMULPD       P21IN(R11), Y2, Y4        \
+	VADDPD       Y4, Y3, Y3                \
+	VADDPD       Y10, Y3, Y3               \
+	VPSUBD       NOWR, X5, X9              \
+	VPMOVSXDQ    X9, Y9                    \
+	VBLENDVPD    Y9, Y3, Y0, Y0            \
+	VCMPPD       $0x1d, THETA(R11), Y0, Y7 \
+	VBLENDVPD    Y7, VRESET(R11), Y0, Y0   \
+	VMOVMSKPD    Y7, R13                   \
+	MOVQ         R12, R14                  \
+	SHRQ         $1, R14                   \
+	MOVB         R13, BYTE(R9)(R14*1)      \
+	TESTQ        R13, R13                  \
+	JZ           NOSPIKE                   \
+	VEXTRACTF128 $1, Y7, X11               \
+	VSHUFPS      $0x88, X11, X7, X11       \
+	VBLENDVPS    X11, ENDR, X5, X5         \
+NOSPIKE:
+
+// FLUSH4(WHEN, SKIP) sets V, iex, iin (Y0-Y2) below flushBelow in
+// magnitude to zero when the kernel's flush argument is WHEN.
+#define FLUSH4(WHEN, SKIP) \
+	CMPQ         flush+64(FP), $WHEN \
+	JNE          SKIP                \
+	VPCMPEQD     Y11, Y11, Y11       \
+	VPSRLQ       $1, Y11, Y11        \
+	VBROADCASTSD FLUSHB(R11), Y9     \
+	VANDPD       Y11, Y0, Y6         \
+	VCMPPD       $0x11, Y9, Y6, Y6   \
+	VBLENDVPD    Y6, Y13, Y0, Y0     \
+	VANDPD       Y11, Y1, Y6         \
+	VCMPPD       $0x11, Y9, Y6, Y6   \
+	VBLENDVPD    Y6, Y13, Y1, Y1     \
+	VANDPD       Y11, Y2, Y6         \
+	VCMPPD       $0x11, Y9, Y6, Y6   \
+	VBLENDVPD    Y6, Y13, Y2, Y2     \
+SKIP:
+
+// PASS4 is a two-step pass over the four neurons at R12 (see PASS8); the
+// refractory ends are stored where they changed.
+#define PASS4(EXA, EXB, F1, F2, NOSPIKEA, NOSPIKEB, SAME) \
+	VMOVUPD   (AX)(R12*8), Y0 \
+	VMOVUPD   (BX)(R12*8), Y1 \
+	VMOVUPD   (CX)(R12*8), Y2 \
+	VMOVDQU   (R8)(R12*4), X5 \
+	VMOVDQA   X5, X12         \
+	IHALF4X(EXA, 0)           \
+	FLUSH4(1, F1)             \
+	VHALF4(NOW(R11), UNTIL(R11), 0, NOSPIKEA) \
+	IHALF4X(EXB, 2*SUMSTRIDE) \
+	FLUSH4(2, F2)             \
+	VHALF4(X14, X15, 1, NOSPIKEB) \
+	VMOVUPD   Y0, (AX)(R12*8) \
+	VMOVUPD   Y1, (BX)(R12*8) \
+	VMOVUPD   Y2, (CX)(R12*8) \
+	VPCMPEQD  X12, X5, X11    \
+	VMOVMSKPS X11, R13        \
+	CMPQ      R13, $15        \
+	JEQ       SAME            \
+	VMOVDQU   X5, (R8)(R12*4) \
+SAME:
+
+// PASSCONSTS4 loads the arguments of a pass (v, iex, iin, sums, until,
+// mask, n, c into AX, BX, CX, SI, R8, R9, R10, R11), zero into Y13, the
+// shared current's term into Y10, the step u+2 and its refractory end into
+// X14, X15.
+#define PASSCONSTS4 \
+	PASSARGS                   \
+	VXORPD   Y13, Y13, Y13     \
+	VMOVUPD  I0(R11), Y10      \
+	VMULPD   P20(R11), Y10, Y10 \
+	VPCMPEQD X11, X11, X11     \
+	VMOVDQU  NOW(R11), X14     \
+	VPSUBD   X11, X14, X14     \
+	VMOVDQU  UNTIL(R11), X15   \
+	VPSUBD   X11, X15, X15
+
+// POISSONEX4(SEARCH, COUNTED) draws the Poisson counts of the four neurons
+// at R12 (streams at R15, table at DX), lane by lane as POISSON4LOOP does,
+// and adds weight·count to Y8.
+#define POISSONEX4(SEARCH, COUNTED) \
+	DRAW4(X7, SEARCH)         \
+COUNTED:                      \
+	VCVTDQ2PD X7, Y7          \
+	VMULPD    POIS+PW(R11), Y7, Y7 \
+	VADDPD    Y7, Y8, Y8
+
+#define NOEX4
+
 
 // func updateAVX2(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX2(SB), NOSPLIT, $0-80
@@ -290,3 +416,41 @@ TEXT ·updatePoissonAVX2(SB), NOSPLIT, $0-96
 TEXT ·updatePoissonFixedAVX2(SB), NOSPLIT, $0-96
 	POISSONARGS
 	POISSON4LOOP(ARRIVE4X, INSUM4X, RESET4X, ploop2x, fusedq4x, pdone2x, search2x, counted2x, slane2x, sstep2x, sfound2x)
+
+// func update2FixedAVX2(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int)
+//
+// The AVX2 twin of update2FixedAVX512 (n a multiple of 4).
+TEXT ·update2FixedAVX2(SB), NOSPLIT, $0-72
+	PASSCONSTS4
+	XORQ R12, R12
+loop2a:
+	CMPQ R12, R10
+	JGE  done2a
+	PASS4(NOEX4, NOEX4, f1a, f2a, nsa1, nsa2, samea)
+	ADDQ $4, R12
+	JMP  loop2a
+done2a:
+	VZEROUPPER
+	RET
+
+// func update2PoissonFixedAVX2(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64)
+//
+// The AVX2 twin of update2PoissonFixedAVX512.
+TEXT ·update2PoissonFixedAVX2(SB), NOSPLIT, $0-96
+	PASSCONSTS4
+	MOVQ state+72(FP), R15
+	MOVQ table+80(FP), DX
+	XORQ R12, R12
+ploop2a:
+	CMPQ R12, R10
+	JGE  pdone2a
+	PASS4(POISSONEX4(psearchaa, pcountedaa), POISSONEX4(psearchab, pcountedab), pf1a, pf2a, pnsa1, pnsa2, psamea)
+	ADDQ $4, R12
+	JMP  ploop2a
+pdone2a:
+	VZEROUPPER
+	RET
+psearchaa:
+	SEARCH4(X7, pslaneaa, psstepaa, psfoundaa, pcountedaa)
+psearchab:
+	SEARCH4(X7, pslaneab, psstepab, psfoundab, pcountedab)

@@ -50,6 +50,14 @@ func update2PoissonFixedAVX512(v, iex, iin *float64, sums, until *int32, mask *u
 	panic("update2PoissonFixedAVX512 without AVX-512")
 }
 
+func update2FixedAVX2(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int) {
+	panic("update2FixedAVX2 without AVX2")
+}
+
+func update2PoissonFixedAVX2(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64) {
+	panic("update2PoissonFixedAVX2 without AVX2")
+}
+
 func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int) {
 	panic("copyEvents without F16C")
 }

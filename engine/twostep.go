@@ -37,7 +37,7 @@ const (
 var twoStepChoice = twoStepAuto
 
 // twoStepLevel is the narrowest kernel level with two-step kernels.
-const twoStepLevel = kernelAVX512
+const twoStepLevel = kernelAVX2
 
 // twoStep tells whether Run takes two steps per pass.
 func (s *Sim) twoStep() bool {
@@ -154,11 +154,16 @@ func (s *Sim) pass2(wk *worker, u int64, flush int, spk1, spk2 []uint32) ([]uint
 		if nv > 0 {
 			c := s.consts(&wk.scr, u+1, seg.ie+0)
 			mask := wk.scr.mask2[:nv/lanes]
-			if bg {
-				update2PoissonFixedAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &exA[lo], &nr.until[lo], &mask[0], nv, c, flush,
-					&s.inp.bgRNG[lo], &seg.bg.table32[0], &seg.bg.cdf[0])
-			} else {
-				update2FixedAVX512(&nr.v[lo], &nr.iex[lo], &nr.iin[lo], &exA[lo], &nr.until[lo], &mask[0], nv, c, flush)
+			v, iex, iin, sums, until := &nr.v[lo], &nr.iex[lo], &nr.iin[lo], &exA[lo], &nr.until[lo]
+			switch {
+			case bg && lanes == 8:
+				update2PoissonFixedAVX512(v, iex, iin, sums, until, &mask[0], nv, c, flush, &s.inp.bgRNG[lo], &seg.bg.table32[0], &seg.bg.cdf[0])
+			case bg:
+				update2PoissonFixedAVX2(v, iex, iin, sums, until, &mask[0], nv, c, flush, &s.inp.bgRNG[lo], &seg.bg.table32[0], &seg.bg.cdf[0])
+			case lanes == 8:
+				update2FixedAVX512(v, iex, iin, sums, until, &mask[0], nv, c, flush)
+			default:
+				update2FixedAVX2(v, iex, iin, sums, until, &mask[0], nv, c, flush)
 			}
 			spk1, spk2 = s.appendSpiking2(spk1, spk2, mask, lanes, lo)
 		}
