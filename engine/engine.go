@@ -276,6 +276,9 @@ func (s *Sim) Run(ctx context.Context, steps int64, record bool, progress func(d
 	s.xch.start()
 	t0 := s.step
 	two := s.twoStep()
+	if s.xch.x != nil {
+		two = s.agreeTwoStep(two)
+	}
 	s.first = t0
 	var wg sync.WaitGroup
 	done := make([]int64, s.w)

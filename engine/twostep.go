@@ -25,8 +25,9 @@ import (
 // is that of whole steps. Two-step passes need fixed-point sums (their two
 // blocks, one per step of a pass) and a vector kernel; neurons that share
 // one constant current (each segment's), no current pulses, no voltage
-// recording, no other ranks and no external sources (which networks with
-// fixed-point sums do not have). Elsewhere Run takes single steps.
+// recording and no external sources (which networks with fixed-point sums
+// do not have), on every rank; they exchange the spikes of both steps of a
+// pass at once. Elsewhere Run takes single steps.
 
 // Tests set twoStepChoice to compare single steps with two-step passes.
 const (
@@ -41,7 +42,7 @@ const twoStepLevel = kernelAVX2
 
 // twoStep tells whether Run takes two steps per pass.
 func (s *Sim) twoStep() bool {
-	if twoStepChoice == twoStepNever || !s.syn.fixed || s.kernel < twoStepLevel || s.xch.x != nil ||
+	if twoStepChoice == twoStepNever || !s.syn.fixed || s.kernel < twoStepLevel ||
 		s.net.Pulses != nil || s.vc.every > 0 {
 		return false
 	}
@@ -218,9 +219,25 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 			s.record(wk, t, spk)
 		}
 	}
-	deliver := func(b, i int, t int64) {
-		for kk := range s.wk {
-			s.deliverList(s.wk[kk].spk2[b][i], k, t)
+	// finish ends a pass whose n steps' spikes are in the lists of parity
+	// b, the first in step t: the workers meet, worker 0 exchanges the
+	// spikes with the other ranks (if any) and each worker delivers them.
+	finish := func(b, n int, t int64, check bool) {
+		wait()
+		if s.xch.x != nil {
+			if k == 0 {
+				s.exchangePass(b, n, check)
+			}
+			wait()
+			for i := range n {
+				s.deliverList(s.xch.pass[i], k, t+int64(i))
+			}
+			return
+		}
+		for i := range n {
+			for kk := range s.wk {
+				s.deliverList(s.wk[kk].spk2[b][i], k, t+int64(i))
+			}
 		}
 	}
 	if k == 0 && progress != nil {
@@ -235,8 +252,7 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 		spk = s.membraneHalf(seg, seg.lo, seg.hi, t0, spk)
 	}
 	emit(0, 0, t0, spk)
-	wait()
-	deliver(0, 0, t0)
+	finish(0, 1, t0, false)
 	u, b := t0, 1
 	for u+2 < t1 {
 		// One in checkEvery steps, as work checks.
@@ -267,9 +283,7 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 		}
 		emit(b, 0, u+1, spk1)
 		emit(b, 1, u+2, spk2)
-		wait()
-		deliver(b, 0, u+1)
-		deliver(b, 1, u+2)
+		finish(b, 2, u+1, check)
 		u += 2
 		b ^= 1
 		if check && s.stop.Load() {
@@ -290,8 +304,7 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 			spk = s.membraneHalf(seg, seg.lo, seg.hi, u+1, spk)
 		}
 		emit(b, 0, u+1, spk)
-		wait()
-		deliver(b, 0, u+1)
+		finish(b, 1, u+1, false)
 		u++
 	}
 	// The currents of u catch up with the membrane.

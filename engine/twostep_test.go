@@ -1,10 +1,16 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"reflect"
+	"slices"
+	"sync"
 	"testing"
+
+	"github.com/pd14/microcircuit/cluster"
 )
 
 // TestTwoStepMatchesSingle runs networks in two-step passes, in Runs of
@@ -147,4 +153,106 @@ func TestTwoStepStops(t *testing.T) {
 	sa, ia := a.Spikes()
 	sb, ib := b.Spikes()
 	compareSims(t, a, b, sa, sb, ia, ib)
+}
+
+// countingExchanger counts the exchanges of the Exchanger it wraps.
+type countingExchanger struct {
+	Exchanger
+	n int
+}
+
+func (c *countingExchanger) ExchangeSpikes(local []uint32, stop bool, all []uint32) ([]uint32, bool) {
+	c.n++
+	return c.Exchanger.ExchangeSpikes(local, stop, all)
+}
+
+// TestTwoStepParts runs networks split among ranks (in-process) in two-step
+// passes, exchanging the spikes of both steps of a pass at once, and
+// compares spikes and state with the whole network in single steps; one
+// rank that cannot take two-step passes (the plain Go update) makes every
+// rank take single steps, with the same result.
+func TestTwoStepParts(t *testing.T) {
+	if bestKernel < twoStepLevel {
+		t.Skip("no kernel for two-step passes")
+	}
+	const steps = 1501
+	for _, poisson := range []bool{false, true} {
+		mk := func() *Network {
+			net := fixedNet(poisson, false)
+			net.Pulses = nil
+			return net
+		}
+		twoStepChoice = twoStepNever
+		whole := newFixed(t, mk(), bestKernel, true)
+		err := whole.Run(context.Background(), steps, true, nil)
+		twoStepChoice = twoStepAuto
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := spikesOf(whole)
+		wantState := newState(whole.n)
+		wantState.take(whole)
+		for _, tc := range []struct {
+			ranks, workers int
+			veto           bool
+		}{{2, 1, false}, {3, 2, false}, {3, 1, true}} {
+			comms := cluster.InProcess(tc.ranks)
+			st := newState(whole.n)
+			var got []spike
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			calls := make([]int, tc.ranks)
+			for r := range tc.ranks {
+				part, err := mk().Part(r, tc.ranks)
+				if err != nil {
+					t.Fatal(err)
+				}
+				x := &countingExchanger{Exchanger: comms[r]}
+				fixedChoice = fixedAlways
+				sim, err := New(part, Options{Workers: tc.workers, Exchanger: x, Oversubscribed: true})
+				fixedChoice = fixedAuto
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.veto && r == 1 {
+					sim.kernel = kernelScalar
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := sim.Run(context.Background(), steps, true, nil); err != nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					got = append(got, spikesOf(sim)...)
+					st.take(sim)
+					calls[r] = x.n
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			slices.SortFunc(got, func(a, b spike) int {
+				return cmp.Or(cmp.Compare(a.step, b.step), cmp.Compare(a.id, b.id))
+			})
+			name := fmt.Sprintf("poisson %v, %d ranks × %d workers, veto %v", poisson, tc.ranks, tc.workers, tc.veto)
+			if len(want) < 1000 || !slices.Equal(got, want) {
+				t.Errorf("%s: %d spikes, whole network %d; they differ", name, len(got), len(want))
+			}
+			if !reflect.DeepEqual(st, wantState) {
+				t.Errorf("%s: the neurons' state differs from the whole network's", name)
+			}
+			// The vote, then one exchange per step, or per pass: the
+			// first step alone, two-step passes, a last step alone if
+			// one is left.
+			want := 1 + 1 + (steps-1)/2 + (steps-1)%2
+			if tc.veto {
+				want = 1 + steps
+			}
+			for r, n := range calls {
+				if n != want {
+					t.Errorf("%s: rank %d exchanged %d times, want %d", name, r, n, want)
+				}
+			}
+		}
+	}
 }
