@@ -88,6 +88,9 @@ type kernelConsts struct {
 	pois       poissonConsts // the Poisson kernels' constants
 	unit       [4]float64    // the unit of fixed-point arrival sums
 	flushBelow float64       // see flushBelow
+	// terms are the shared constant current's terms (ie + i0)·P20 of the
+	// two membrane halves of a two-step pass.
+	terms [2][4]float64
 }
 
 // consts returns the kernel constants for step t with current i0, kept in

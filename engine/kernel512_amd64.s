@@ -246,17 +246,17 @@ SEARCH:                                                 \
 	VMOVDQU32 Y27, OFF(SI)(R12*4)             \
 	VMOVDQU32 Y27, OFF+SUMSTRIDE(SI)(R12*4)
 
-// VHALF8(NOWR, ENDR, K) is the membrane half of a step for the eight
-// neurons at R12 (V, iex, iin in Z0-Z2, the refractory ends in Y5, the
-// shared current's term in Z26): NOWR is the step, ENDR the refractory end
-// of a spike in it; K gets the spikes, Y5 their ends.
-#define VHALF8(NOWR, ENDR, K) \
+// VHALF8(NOWR, ENDR, K, TERM) is the membrane half of a step for the
+// eight neurons at R12 (V, iex, iin in Z0-Z2, the refractory ends in Y5,
+// the shared current's term at TERM(R11)): NOWR is the step, ENDR the
+// refractory end of a spike in it; K gets the spikes, Y5 their ends.
+#define VHALF8(NOWR, ENDR, K, TERM) \
 	VMULPD    Z16, Z0, Z3       \
 	VMULPD    Z17, Z1, Z4       \
 	VADDPD    Z4, Z3, Z3        \
 	VMULPD    Z18, Z2, Z4       \
 	VADDPD    Z4, Z3, Z3        \
-	VADDPD    Z26, Z3, Z3       \
+	VADDPD.BCST TERM(R11), Z3, Z3 \
 	VPSUBD    NOWR, Y5, Y6      \
 	VPMOVD2M  Y6, K1            \
 	VMOVAPD   Z3, K1, Z0        \
@@ -296,10 +296,10 @@ SKIP:
 	VMOVDQU32 (R8)(R12*4), Y5 \
 	IHALF8X(EXA, 0)           \
 	FLUSH8(1, F1)             \
-	VHALF8(Y24, Y25, K2)      \
+	VHALF8(Y24, Y25, K2, TERM1)      \
 	IHALF8X(EXB, 2*SUMSTRIDE) \
 	FLUSH8(2, F2)             \
-	VHALF8(Y12, Y13, K3)      \
+	VHALF8(Y12, Y13, K3, TERM2)      \
 	VMOVUPD   Z0, (AX)(R12*8) \
 	VMOVUPD   Z1, (BX)(R12*8) \
 	VMOVUPD   Z2, (CX)(R12*8) \
@@ -315,13 +315,12 @@ NOSPIKE:
 
 // PASSCONSTS8 loads the constants of a pass (c's step is u+1) and its
 // arguments v, iex, iin, sums, until, mask, n, c into AX, BX, CX, SI, R8,
-// R9, R10, R11: CONSTS8, the unit in Z15, the shared current's term in
-// Z26, the step u+2 and its refractory end in Y12, Y13.
+// R9, R10, R11: CONSTS8, the unit in Z15, the step u+2 and its refractory
+// end in Y12, Y13.
 #define PASSCONSTS8 \
 	PASSARGS                      \
 	CONSTS8                       \
 	VBROADCASTSD UNIT(R11), Z15   \
-	VMULPD       Z19, Z26, Z26    \
 	VPTERNLOGD   $0xff, Y14, Y14, Y14 \
 	VPSUBD       Y14, Y24, Y12    \
 	VPSUBD       Y14, Y25, Y13

@@ -69,6 +69,9 @@
 // between the blocks of fixed-point arrival sums of the two-step kernels
 // (packedNeurons int32s).
 #define FLUSHB 632
+// TERM1, TERM2: the two membrane halves' constant-current terms.
+#define TERM1 640
+#define TERM2 672
 #define SUMSTRIDE 524288
 
 // PASSARGS loads the arguments of the two-step kernels (v, iex, iin, sums,

@@ -247,18 +247,19 @@ SFOUND:                                 \
 	VMOVDQU   X13, OFF(SI)(R12*4)          \
 	VMOVDQU   X13, OFF+SUMSTRIDE(SI)(R12*4)
 
-// VHALF4(NOWR, ENDR, BYTE, NOSPIKE) is the membrane half of a step (V,
-// iex, iin in Y0-Y2, the refractory ends in X5, the shared current's term
-// in Y10): NOWR is the step, ENDR the refractory end of a spike in it; the
+// VHALF4(NOWR, ENDR, BYTE, NOSPIKE, TERM) is the membrane half of a step
+// (V, iex, iin in Y0-Y2, the refractory ends in X5, the shared current's
+// term at TERM(R11)): NOWR is the step, ENDR the refractory end of a spike
+// in it; the
 // spike bits go to byte BYTE of the mask's uint16 at R9, the ends of those
 // that spike into X5.
-#define VHALF4(NOWR, ENDR, BYTE, NOSPIKE) \
+#define VHALF4(NOWR, ENDR, BYTE, NOSPIKE, TERM) \
 	VMULPD       P22(R11), Y0, Y3          \
 	VMULPD       P21EX(R11), Y1, Y4        \
 	VADDPD       Y4, Y3, Y3                \
 	VMULPD       P21IN(R11), Y2, Y4        \
 	VADDPD       Y4, Y3, Y3                \
-	VADDPD       Y10, Y3, Y3               \
+	VADDPD       TERM(R11), Y3, Y3         \
 	VPSUBD       NOWR, X5, X9              \
 	VPMOVSXDQ    X9, Y9                    \
 	VBLENDVPD    Y9, Y3, Y0, Y0            \
@@ -304,10 +305,10 @@ SKIP:
 	VMOVDQA   X5, X12         \
 	IHALF4X(EXA, 0)           \
 	FLUSH4(1, F1)             \
-	VHALF4(NOW(R11), UNTIL(R11), 0, NOSPIKEA) \
+	VHALF4(NOW(R11), UNTIL(R11), 0, NOSPIKEA, TERM1) \
 	IHALF4X(EXB, 2*SUMSTRIDE) \
 	FLUSH4(2, F2)             \
-	VHALF4(X14, X15, 1, NOSPIKEB) \
+	VHALF4(X14, X15, 1, NOSPIKEB, TERM2) \
 	VMOVUPD   Y0, (AX)(R12*8) \
 	VMOVUPD   Y1, (BX)(R12*8) \
 	VMOVUPD   Y2, (CX)(R12*8) \
@@ -320,13 +321,10 @@ SAME:
 
 // PASSCONSTS4 loads the arguments of a pass (v, iex, iin, sums, until,
 // mask, n, c into AX, BX, CX, SI, R8, R9, R10, R11), zero into Y13, the
-// shared current's term into Y10, the step u+2 and its refractory end into
-// X14, X15.
+// step u+2 and its refractory end into X14, X15.
 #define PASSCONSTS4 \
 	PASSARGS                   \
 	VXORPD   Y13, Y13, Y13     \
-	VMOVUPD  I0(R11), Y10      \
-	VMULPD   P20(R11), Y10, Y10 \
 	VPCMPEQD X11, X11, X11     \
 	VMOVDQU  NOW(R11), X14     \
 	VPSUBD   X11, X14, X14     \

@@ -12,8 +12,8 @@ func TestKernelConstsLayout(t *testing.T) {
 	var c kernelConsts
 	got := []uintptr{unsafe.Offsetof(c.now), unsafe.Offsetof(c.until), unsafe.Offsetof(c.zs),
 		unsafe.Offsetof(c.es), unsafe.Offsetof(c.spill), unsafe.Offsetof(c.twoM53), unsafe.Sizeof(c.f[0]),
-		unsafe.Offsetof(c.pois), unsafe.Offsetof(c.unit), unsafe.Offsetof(c.flushBelow)}
-	want := []uintptr{288, 320, 352, 416, 448, 464, 32, 472, 600, 632}
+		unsafe.Offsetof(c.pois), unsafe.Offsetof(c.unit), unsafe.Offsetof(c.flushBelow), unsafe.Offsetof(c.terms)}
+	want := []uintptr{288, 320, 352, 416, 448, 464, 32, 472, 600, 632, 640}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("kernelConsts offsets %v, the kernels use %v", got, want)

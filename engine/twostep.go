@@ -24,8 +24,8 @@ import (
 // the current half of its last step alone, so that between calls the state
 // is that of whole steps. Two-step passes need fixed-point sums (their two
 // blocks, one per step of a pass) and a vector kernel; neurons that share
-// one constant current (each segment's), no current pulses, no voltage
-// recording and no external sources (which networks with fixed-point sums
+// one constant current (each segment's), no voltage recording and no
+// external sources (which networks with fixed-point sums
 // do not have), on every rank; they exchange the spikes of both steps of a
 // pass at once. Elsewhere Run takes single steps.
 
@@ -42,8 +42,7 @@ const twoStepLevel = kernelAVX2
 
 // twoStep tells whether Run takes two steps per pass.
 func (s *Sim) twoStep() bool {
-	if twoStepChoice == twoStepNever || !s.syn.fixed || s.kernel < twoStepLevel ||
-		s.net.Pulses != nil || s.vc.every > 0 {
+	if twoStepChoice == twoStepNever || !s.syn.fixed || s.kernel < twoStepLevel || s.vc.every > 0 {
 		return false
 	}
 	for k := range s.wk {
@@ -120,7 +119,7 @@ func (s *Sim) membraneHalf(seg segment, lo, hi int, u int64, spk []uint32) []uin
 	iex, iin, until = iex[:len(v)], iin[:len(v)], until[:len(v)]
 	now := int32(uint32(u))
 	end := now + nr.refSteps
-	ie := float64((seg.ie + 0) * p.P20)
+	ie := s.term(seg, u)
 	for j := range v {
 		vj := v[j]
 		if until[j]-now < 0 {
@@ -134,6 +133,19 @@ func (s *Sim) membraneHalf(seg segment, lo, hi int, u int64, spk []uint32) []uin
 		v[j] = vj
 	}
 	return spk
+}
+
+// term is the shared constant current's term of seg's membrane in step u,
+// its current pulse included, rounded as updateScalar and the kernels
+// round it.
+func (s *Sim) term(seg segment, u int64) float64 {
+	i0 := 0.0
+	if s.net.Pulses != nil {
+		if p := s.net.Pulses[seg.pop]; u >= p.First && u <= p.Last {
+			i0 = p.Amp
+		}
+	}
+	return float64((seg.ie + i0) * s.nrn.prop.P20)
 }
 
 // pass2 is worker wk's pass for the currents of step u, the membrane of
@@ -153,7 +165,10 @@ func (s *Sim) pass2(wk *worker, u int64, flush int, spk1, spk2 []uint32) ([]uint
 			nv = (hi - lo) / lanes * lanes
 		}
 		if nv > 0 {
-			c := s.consts(&wk.scr, u+1, seg.ie+0)
+			c := s.consts(&wk.scr, u+1, seg.ie)
+			for h, t := range [2]float64{s.term(seg, u+1), s.term(seg, u+2)} {
+				c.terms[h] = [4]float64{t, t, t, t}
+			}
 			mask := wk.scr.mask2[:nv/lanes]
 			v, iex, iin, sums, until := &nr.v[lo], &nr.iex[lo], &nr.iin[lo], &exA[lo], &nr.until[lo]
 			switch {

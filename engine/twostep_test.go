@@ -17,8 +17,8 @@ import (
 // odd and even lengths (so that passes start on either parity, flush steps
 // fall in either half of a pass and the background starts inside one), on
 // one to three workers, and compares every spike and state bit with single
-// steps after every Run: DC, Poisson background, and currents left to
-// decay until the flush zeroes them.
+// steps after every Run: DC, Poisson background (with current pulses and
+// without), and currents left to decay until the flush zeroes them.
 func TestTwoStepMatchesSingle(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -34,6 +34,8 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 			net.Pulses = nil
 			return net
 		}, runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
+		{name: "pulses", net: func() *Network { return fixedNet(true, false) },
+			runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
 		{name: "decaying", net: func() *Network {
 			net := fixedNet(false, false)
 			for i := range net.Ie {
