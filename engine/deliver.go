@@ -45,6 +45,10 @@ type queue struct {
 	tgt []uint32
 	w32 []float32
 	w64 []float64
+	// units are, with fixed-point sums, the weights (signed, in units of
+	// synapses.unit) of the events tgt that are not words: those of
+	// external spikes of multiplicity m > 1, m times a synapse's weight.
+	units []int32
 
 	ex, in []uint32
 }
@@ -83,17 +87,8 @@ func (s *Sim) applyQueue(q *queue) {
 	// so the masked index needs no bounds check.
 	const mask = 1<<packBits - 1
 	if s.syn.fixed {
-		// As below, in fixed point; no other events occur here (a network
-		// with fixed-point sums has no external sources, and a state's
-		// events join as words).
-		pex, pin := (*[packedNeurons]int32)(s.nrn.fixEx), (*[packedNeurons]int32)(s.nrn.fixIn)
-		for _, e := range q.ex {
-			pex[e&mask] += int32(e >> packBits)
-		}
-		for _, e := range q.in {
-			pin[e&mask] -= int32(e >> packBits)
-		}
-		q.ex, q.in = q.ex[:0], q.in[:0]
+		// As below, in fixed point, where the order does not matter.
+		applyFixed(q, s.nrn.fixEx, s.nrn.fixIn)
 		return
 	}
 	ex, in := s.nrn.arrEx, s.nrn.arrIn
@@ -131,10 +126,44 @@ func (s *Sim) applyQueue(q *queue) {
 	q.tgt = q.tgt[:0]
 }
 
+// applyFixed adds the events of q to the fixed-point sums ex and in (of
+// packedNeurons entries) and empties q.
+func applyFixed(q *queue, ex, in []int32) {
+	const mask = 1<<packBits - 1
+	pex, pin := (*[packedNeurons]int32)(ex), (*[packedNeurons]int32)(in)
+	for _, e := range q.ex {
+		pex[e&mask] += int32(e >> packBits)
+	}
+	for _, e := range q.in {
+		pin[e&mask] -= int32(e >> packBits)
+	}
+	for j, t := range q.tgt {
+		if w := q.units[j]; w >= 0 {
+			pex[t&mask] += w
+		} else {
+			pin[t&mask] += w
+		}
+	}
+	q.ex, q.in, q.tgt, q.units = q.ex[:0], q.in[:0], q.tgt[:0], q.units[:0]
+}
+
 // deliverPacked queues a group of packed synapses, whose weights are
 // negative if neg, for a spike of multiplicity mult ≠ 1 (deliver queues
-// the words of mult 1 itself): as plain events of weight·mult.
+// the words of mult 1 itself): as plain events of weight·mult (in units,
+// with fixed-point sums).
 func (s *Sim) deliverPacked(q *queue, words []uint32, neg bool, mult float64) {
+	if s.syn.fixed {
+		// mult times the fixed-point weight, exactly (see fixedInBound).
+		m := int32(mult)
+		if neg {
+			m = -m
+		}
+		for _, e := range words {
+			q.tgt = append(q.tgt, e&(1<<packBits-1))
+			q.units = append(q.units, int32(e>>packBits)*m)
+		}
+		return
+	}
 	at := q.extend(len(words), false)
 	for j, e := range words {
 		w := s.syn.magnitude(e) * mult

@@ -21,9 +21,10 @@ import (
 // below 2^31 units: the synapse words then carry that integer instead of
 // the half-precision bits, the queue apply adds int32s, and the update
 // reads 4 bytes per sum and channel instead of 8, converting exactly.
-// Networks with external sources (whose spikes have multiplicities) keep
-// float64 sums. Whether the sums pay depends on the kernels (see
-// fixedPays).
+// The spikes of external sources have multiplicities m: their events add
+// m times the weight, exactly (queue.units), and the bound on a step's sum
+// allows for the largest m (fixedInBound). Whether the sums pay depends on
+// the kernels (see fixedPays).
 
 // fixedSpan is the largest spread of the weights' exponent fields for
 // fixed-point sums: 11 significant bits shifted by up to 4 stay below 2^15.
@@ -32,6 +33,19 @@ const fixedSpan = 4
 // fixedMaxIn is the most synapses onto one neuron for fixed-point sums:
 // that many values below 2^15 sum to below 2^31.
 const fixedMaxIn = 1 << 16
+
+// fixedInBound tells whether no neuron's arrival sum of one step can reach
+// 2^31 units: with the network's facts f and syn synapses, whose
+// external sources' spikes have multiplicities up to mult (0 for none),
+// no neuron may have more than fixedMaxIn/mult synapses (f.maxIn, which
+// check counts where the synapses are more than fixedMaxIn, else syn).
+func fixedInBound(f facts, syn, mult int) bool {
+	in := f.maxIn
+	if syn <= fixedMaxIn {
+		in = syn
+	}
+	return in*max(mult, 1) <= fixedMaxIn
+}
 
 // Tests set fixedChoice to compare both forms: fixedAuto leaves the choice
 // to fixedPays, fixedNever and fixedAlways override it (fixedAlways even

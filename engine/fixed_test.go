@@ -44,6 +44,29 @@ func fixedNet(poisson, perNeuron bool) *Network {
 	return net
 }
 
+// withExternal adds to net 25 external Poisson sources, 40 synapses each
+// (weights within fixedNet's binades), whose spikes in steps 300..600 have
+// multiplicities up to about 4.
+func withExternal(net *Network) *Network {
+	const nExt = 25
+	n := net.N()
+	r := rand.New(rand.NewPCG(5, 6))
+	for j := 0; j < nExt; j++ {
+		for i := 0; i < 40; i++ {
+			net.Syn = append(net.Syn, net.Pack(uint32(r.IntN(n)), 1+r.IntN(20)))
+			w := min(max(16, 30+5*r.NormFloat64()), 60)
+			if j%4 == 0 {
+				w = -w
+			}
+			net.Weight16 = append(net.Weight16, half.FromFloat32(float32(w)))
+		}
+		net.SrcStart = append(net.SrcStart, int64(len(net.Syn)))
+	}
+	net.NumSources = n + nExt
+	net.ExtRate, net.ExtFirst, net.ExtLast, net.ExtSeed = 3000, 300, 600, 17
+	return net
+}
+
 // newFixed returns a Sim of net at kernel level with fixed-point sums or
 // not, checking that it got them.
 func newFixed(t *testing.T, net *Network, level kernelLevel, fixed bool) *Sim {
@@ -74,9 +97,15 @@ func TestFixedSumsMatchFloat(t *testing.T) {
 	for _, tc := range []struct {
 		name               string
 		poisson, perNeuron bool
-	}{{"dc", false, false}, {"dc-per-neuron", false, true}, {"poisson", true, false}, {"poisson-per-neuron", true, true}} {
+		external           bool
+	}{{"dc", false, false, false}, {"dc-per-neuron", false, true, false}, {"poisson", true, false, false},
+		{"poisson-per-neuron", true, true, false}, {"external", true, false, true}} {
 		run := func(level kernelLevel, fixed bool) (*Sim, []int32, []uint32) {
-			sim := newFixed(t, fixedNet(tc.poisson, tc.perNeuron), level, fixed)
+			net := fixedNet(tc.poisson, tc.perNeuron)
+			if tc.external {
+				withExternal(net)
+			}
+			sim := newFixed(t, net, level, fixed)
 			if err := sim.Run(context.Background(), 3000, true, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -114,11 +143,32 @@ func TestFixedDecision(t *testing.T) {
 	if fixedOf(wide) {
 		t.Errorf("weights over seven binades: fixed-point sums")
 	}
-	ext := fixedNet(false, false)
-	ext.NumSources++
-	ext.SrcStart = append(ext.SrcStart, ext.SrcStart[len(ext.SrcStart)-1])
-	if fixedOf(ext) {
-		t.Errorf("a network with an external source: fixed-point sums")
+	// External sources: their spikes' multiplicities times the most
+	// synapses onto one neuron (about 250 here) must stay within
+	// fixedMaxIn.
+	for _, tc := range []struct {
+		rate  float64 // spikes/s of the drawn sources, or
+		given int32   // the multiplicity of a given spike
+		want  bool
+	}{{0, 0, true}, {1000, 0, true}, {0, 3, true}, {0, 1000, false}} {
+		ext := fixedNet(false, false)
+		ext.NumSources++
+		ext.SrcStart = append(ext.SrcStart, ext.SrcStart[len(ext.SrcStart)-1])
+		ext.ExtRate, ext.ExtFirst, ext.ExtLast = tc.rate, 1, 10
+		if tc.given > 0 {
+			ext.ExtSpikes = []ExtSpike{{Source: 0, Step: 3, Mult: tc.given}}
+		}
+		if got := fixedOf(ext); got != tc.want {
+			t.Errorf("an external source (rate %v, given multiplicity %d): fixed-point sums %v, want %v", tc.rate, tc.given, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		maxIn, syn, mult int
+		want             bool
+	}{{30000, 1 << 20, 2, true}, {30000, 1 << 20, 3, false}, {0, 1000, 65, true}, {0, 1000, 66, false}, {fixedMaxIn, 1 << 20, 0, true}} {
+		if got := fixedInBound(facts{maxIn: tc.maxIn}, tc.syn, tc.mult); got != tc.want {
+			t.Errorf("fixedInBound(maxIn %d, %d synapses, multiplicity %d) = %v", tc.maxIn, tc.syn, tc.mult, got)
+		}
 	}
 	// One neuron with more synapses onto it than fixed point can sum.
 	for _, m := range []int{fixedMaxIn, fixedMaxIn + 1} {
@@ -188,48 +238,60 @@ func TestFixedHalfRoundTrip(t *testing.T) {
 }
 
 // TestFixedState saves the state of a run with fixed-point sums, events in
-// its queues, and continues it in Sims with fixed-point and float64 sums:
-// both go on as the run itself does.
+// its queues (with external sources, also events of spikes of
+// multiplicity > 1), and continues it in Sims with fixed-point and float64
+// sums: both go on as the run itself does.
 func TestFixedState(t *testing.T) {
-	net := func() *Network { return fixedNet(true, false) }
-	ref := newFixed(t, net(), bestKernel, true)
-	if err := ref.Run(context.Background(), 1000, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	st := ref.State()
-	events := 0
-	for _, q := range st.Queue {
-		events += len(q.ExTarget) + len(q.InTarget)
-	}
-	if events == 0 {
-		t.Fatalf("no events pending after 1000 steps: the state's events are not tested")
-	}
-	if err := ref.Run(context.Background(), 1000, true, nil); err != nil {
-		t.Fatal(err)
-	}
-	sr, ir := ref.Spikes()
-	for _, fixed := range []bool{true, false} {
-		sim := newFixed(t, net(), bestKernel, fixed)
-		if err := sim.SetState(st); err != nil {
-			t.Fatal(err)
-		}
-		if err := sim.Run(context.Background(), 1000, true, nil); err != nil {
-			t.Fatal(err)
-		}
-		ss, is := sim.Spikes()
-		if len(sr) < 1000 || len(ss) != len(sr) {
-			t.Fatalf("fixed %v: %d spikes, the run itself %d", fixed, len(ss), len(sr))
-		}
-		for i := range sr {
-			if ss[i] != sr[i] || is[i] != ir[i] {
-				t.Fatalf("fixed %v: spike %d differs", fixed, i)
+	for _, external := range []bool{false, true} {
+		net := func() *Network {
+			net := fixedNet(true, false)
+			if external {
+				// Taken at step 450: events of multiplicities > 1 pending.
+				withExternal(net)
 			}
+			return net
 		}
-		// The refractory ends may be held differently, not their meaning.
-		for i := range ref.nrn.v {
-			if sim.nrn.v[i] != ref.nrn.v[i] || sim.nrn.iex[i] != ref.nrn.iex[i] || sim.nrn.iin[i] != ref.nrn.iin[i] ||
-				sim.refractoryLeft(i) != ref.refractoryLeft(i) {
-				t.Fatalf("fixed %v: neuron %d: state differs", fixed, i)
+		const first = 450
+		ref := newFixed(t, net(), bestKernel, true)
+		if err := ref.Run(context.Background(), first, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		st := ref.State()
+		events, multiple := 0, 0
+		for _, q := range st.Queue {
+			events += len(q.ExTarget) + len(q.InTarget)
+			multiple += len(q.Target)
+		}
+		if events == 0 || external && multiple == 0 {
+			t.Fatalf("external %v: %d events pending, %d of them of multiple spikes: the state's events are not tested", external, events, multiple)
+		}
+		if err := ref.Run(context.Background(), 1500, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		sr, ir := ref.Spikes()
+		for _, fixed := range []bool{true, false} {
+			sim := newFixed(t, net(), bestKernel, fixed)
+			if err := sim.SetState(st); err != nil {
+				t.Fatal(err)
+			}
+			if err := sim.Run(context.Background(), 1500, true, nil); err != nil {
+				t.Fatal(err)
+			}
+			ss, is := sim.Spikes()
+			if len(sr) < 1000 || len(ss) != len(sr) {
+				t.Fatalf("external %v, fixed %v: %d spikes, the run itself %d", external, fixed, len(ss), len(sr))
+			}
+			for i := range sr {
+				if ss[i] != sr[i] || is[i] != ir[i] {
+					t.Fatalf("external %v, fixed %v: spike %d differs", external, fixed, i)
+				}
+			}
+			// The refractory ends may be held differently, not their meaning.
+			for i := range ref.nrn.v {
+				if sim.nrn.v[i] != ref.nrn.v[i] || sim.nrn.iex[i] != ref.nrn.iex[i] || sim.nrn.iin[i] != ref.nrn.iin[i] ||
+					sim.refractoryLeft(i) != ref.refractoryLeft(i) {
+					t.Fatalf("external %v, fixed %v: neuron %d: state differs", external, fixed, i)
+				}
 			}
 		}
 	}

@@ -42,7 +42,7 @@ func (s *Sim) group(ctx context.Context, f facts) error {
 	nkeys := s.w * (maxDelay + 1)
 	tryPack := !disablePacking && sy.w16 != nil && s.n <= packedNeurons && maxDelay < grpNeg
 	fixed := tryPack && s.fixedPays() && f.expMin >= 1 && f.expMax-f.expMin <= fixedSpan &&
-		f.maxIn <= fixedMaxIn && net.NumSources == net.Total()
+		fixedInBound(f, len(net.Syn), net.extMultMax())
 	e0 := f.expMin
 	// keyBase[t] is the first key of target t's worker: one load per
 	// synapse instead of owner's division.

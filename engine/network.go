@@ -160,6 +160,26 @@ func (n *Network) Check() error {
 	return err
 }
 
+// extMultMax returns the largest multiplicity of an external source's
+// spike: of the given spikes, or the largest count the sources' Poisson
+// sampler returns; 0 without external sources.
+func (n *Network) extMultMax() int {
+	if n.NumSources == n.Total() {
+		return 0
+	}
+	if n.ExtSpikes != nil {
+		m := 0
+		for _, e := range n.ExtSpikes {
+			m = max(m, int(e.Mult))
+		}
+		return m
+	}
+	if n.ExtRate > 0 {
+		return len(newPoisson(n.ExtRate*n.Resolution*1e-3).cdf) - 1
+	}
+	return 0
+}
+
 // facts are what check finds in its scan of the synapses.
 type facts struct {
 	maxDelay int // the largest delay (0 for none)

@@ -77,9 +77,12 @@ func (s *Sim) State() *State {
 			}
 			for j, t := range q.tgt {
 				se.Target = append(se.Target, uint32(s.global(int(t))))
-				if q.w64 != nil {
+				switch {
+				case s.syn.fixed:
+					se.Weight = append(se.Weight, float64(q.units[j])*s.syn.unit)
+				case q.w64 != nil:
 					se.Weight = append(se.Weight, q.w64[j])
-				} else {
+				default:
 					se.Weight = append(se.Weight, float64(q.w32[j]))
 				}
 			}
@@ -125,7 +128,7 @@ func (s *Sim) SetState(st *State) error {
 	for k := range s.wk {
 		for slot := range s.wk[k].queues {
 			q := &s.wk[k].queues[slot]
-			q.ex, q.in, q.tgt = q.ex[:0], q.in[:0], q.tgt[:0]
+			q.ex, q.in, q.tgt, q.units = q.ex[:0], q.in[:0], q.tgt[:0], q.units[:0]
 			if q.w32 != nil {
 				q.w32 = q.w32[:0]
 			}
@@ -188,17 +191,24 @@ func (s *Sim) SetState(st *State) error {
 			if i, k := local(g); i >= 0 {
 				q := &s.wk[k].queues[slot]
 				if s.syn.fixed {
-					// Only as a word: a weight of the network's.
+					// As a word where it is a weight of the network's,
+					// else (a spike of multiplicity m > 1: m times one)
+					// in units.
 					w := se.Weight[j]
-					e, ok := s.syn.fixedWord(uint32(i), math.Abs(w))
-					if !ok {
-						return fmt.Errorf("state: event of step +%d has weight %v, not one of this network's", d, w)
+					if e, ok := s.syn.fixedWord(uint32(i), math.Abs(w)); ok {
+						if w < 0 {
+							q.in = append(q.in, e)
+						} else {
+							q.ex = append(q.ex, e)
+						}
+						continue
 					}
-					if w < 0 {
-						q.in = append(q.in, e)
-					} else {
-						q.ex = append(q.ex, e)
+					u := w / s.syn.unit
+					if u != math.Trunc(u) || math.Abs(u) >= 1<<31 {
+						return fmt.Errorf("state: event of step +%d has weight %v, not a multiple of this network's unit %v", d, w, s.syn.unit)
 					}
+					q.tgt = append(q.tgt, uint32(i))
+					q.units = append(q.units, int32(u))
 					continue
 				}
 				at := q.extend(1, double)

@@ -24,10 +24,11 @@ import (
 // the current half of its last step alone, so that between calls the state
 // is that of whole steps. Two-step passes need fixed-point sums (their two
 // blocks, one per step of a pass) and a vector kernel; neurons that share
-// one constant current (each segment's), no voltage recording and no
-// external sources (which networks with fixed-point sums
-// do not have), on every rank; they exchange the spikes of both steps of a
-// pass at once. Elsewhere Run takes single steps.
+// one constant current (each segment's) and no voltage recording, on every
+// rank; the ranks exchange the spikes of both steps of a pass at once.
+// Worker 0 draws the external sources' spikes of each step after the pass,
+// in step order, as work does after each step. Elsewhere Run takes single
+// steps.
 
 // Tests set twoStepChoice to compare single steps with two-step passes.
 const (
@@ -66,17 +67,8 @@ func (s *Sim) sums(u int64) (ex, in []int32) {
 // applyTo sums the events of worker wk's queue of step u into that step's
 // sums and empties the queue.
 func (s *Sim) applyTo(wk *worker, u int64) {
-	q := &wk.queues[int(u%int64(s.syn.slots))]
-	const mask = 1<<packBits - 1
 	ex, in := s.sums(u)
-	pex, pin := (*[packedNeurons]int32)(ex), (*[packedNeurons]int32)(in)
-	for _, e := range q.ex {
-		pex[e&mask] += int32(e >> packBits)
-	}
-	for _, e := range q.in {
-		pin[e&mask] -= int32(e >> packBits)
-	}
-	q.ex, q.in = q.ex[:0], q.in[:0]
+	applyFixed(&wk.queues[int(u%int64(s.syn.slots))], ex, in)
 }
 
 // bgOn tells whether the input arriving in step u holds background.
@@ -233,6 +225,9 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 		if record {
 			s.record(wk, t, spk)
 		}
+		if k == 0 {
+			s.inp.ext2[b][i] = s.externalSpikes(t, s.inp.ext2[b][i][:0])
+		}
 	}
 	// finish ends a pass whose n steps' spikes are in the lists of parity
 	// b, the first in step t: the workers meet, worker 0 exchanges the
@@ -244,14 +239,17 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 				s.exchangePass(b, n, check)
 			}
 			wait()
-			for i := range n {
-				s.deliverList(s.xch.pass[i], k, t+int64(i))
-			}
-			return
 		}
 		for i := range n {
-			for kk := range s.wk {
-				s.deliverList(s.wk[kk].spk2[b][i], k, t+int64(i))
+			if s.xch.x != nil {
+				s.deliverList(s.xch.pass[i], k, t+int64(i))
+			} else {
+				for kk := range s.wk {
+					s.deliverList(s.wk[kk].spk2[b][i], k, t+int64(i))
+				}
+			}
+			for _, e := range s.inp.ext2[b][i] {
+				s.deliver(e.src, k, t+int64(i), e.mult)
 			}
 		}
 	}

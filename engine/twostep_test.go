@@ -18,7 +18,8 @@ import (
 // fall in either half of a pass and the background starts inside one), on
 // one to three workers, and compares every spike and state bit with single
 // steps after every Run: DC, Poisson background (with current pulses and
-// without), and currents left to decay until the flush zeroes them.
+// without), external sources (Runs ending inside their spikes' window), and
+// currents left to decay until the flush zeroes them.
 func TestTwoStepMatchesSingle(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -36,6 +37,8 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 		}, runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
 		{name: "pulses", net: func() *Network { return fixedNet(true, false) },
 			runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
+		{name: "external", net: func() *Network { return withExternal(fixedNet(true, false)) },
+			runs: []int64{1, 2, 3, 4, 61, 64, 7, 157, 2, 1, 1699}, minSpikes: 1000},
 		{name: "decaying", net: func() *Network {
 			net := fixedNet(false, false)
 			for i := range net.Ie {

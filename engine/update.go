@@ -63,7 +63,10 @@ type inputs struct {
 	extRNG []uint64 // per external source: stream state
 	extPD  *poisson
 	ext    [2][]extSpike // external source spikes per step parity
-	next   int           // the first of the given external spikes not yet emitted
+	// ext2[b] are the external spikes of the two steps of the two-step
+	// passes of parity b (see work2).
+	ext2 [2][2][]extSpike
+	next int // the first of the given external spikes not yet emitted
 }
 
 type extSpike struct {
@@ -339,8 +342,12 @@ func (s *Sim) updateScalar(lo, hi int, t int64, i0 float64, arrEx, arrIn []float
 // emitExternal draws (or, when given, takes) the spikes of the external
 // sources for step t.
 func (s *Sim) emitExternal(t int64, par int64) {
+	s.inp.ext[par] = s.externalSpikes(t, s.inp.ext[par][:0])
+}
+
+// externalSpikes appends the spikes of the external sources in step t to e.
+func (s *Sim) externalSpikes(t int64, e []extSpike) []extSpike {
 	in := &s.inp
-	e := in.ext[par][:0]
 	if given := s.net.ExtSpikes; given != nil {
 		for in.next < len(given) && given[in.next].Step < t {
 			in.next++
@@ -356,7 +363,7 @@ func (s *Sim) emitExternal(t int64, par int64) {
 			}
 		}
 	}
-	in.ext[par] = e
+	return e
 }
 
 // streamStart returns the initial state of stream i of key.
