@@ -11,7 +11,10 @@ type recording struct {
 	steps []int32  // step of each recorded spike
 	ids   []uint32 // its neuron (index in the whole network)
 
-	vIDs   []uint32 // neurons sampled (indices within the Sim)
+	vIDs []uint32 // neurons sampled (indices within the Sim)
+	// vAhead, when not nil, holds the potentials of vIDs to record instead
+	// of the state's (see work2), in vBuf.
+	vAhead, vBuf []float64
 	vSteps []int32
 	vNeur  []uint32 // index in the whole network
 	vVals  []float64
@@ -30,10 +33,14 @@ func (s *Sim) record(wk *worker, t int64, spk []uint32) {
 	r := &wk.rec
 	if s.vc.every > 0 && (t+1)%s.vc.every == 0 {
 		el := s.net.Neuron.EL
-		for _, i := range r.vIDs {
+		for j, i := range r.vIDs {
+			v := s.nrn.v[i]
+			if r.vAhead != nil {
+				v = r.vAhead[j]
+			}
 			r.vSteps = append(r.vSteps, int32(t))
 			r.vNeur = append(r.vNeur, uint32(s.global(int(i))))
-			r.vVals = append(r.vVals, s.nrn.v[i]+el)
+			r.vVals = append(r.vVals, v+el)
 		}
 	}
 	if !s.vc.noSpikes {

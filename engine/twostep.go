@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"math"
 	"math/bits"
+	"slices"
 )
 
 // Two steps per pass over the neurons.
@@ -24,8 +26,9 @@ import (
 // the current half of its last step alone, so that between calls the state
 // is that of whole steps. Two-step passes need fixed-point sums (their two
 // blocks, one per step of a pass) and a vector kernel; neurons that share
-// one constant current (each segment's) and no voltage recording, on every
-// rank; the ranks exchange the spikes of both steps of a pass at once.
+// one constant current (each segment's), on every rank; the ranks exchange
+// the spikes of both steps of a pass at once. The membrane potentials to
+// record in the first step of a pass are computed before it (membraneAhead).
 // Worker 0 draws the external sources' spikes of each step after the pass,
 // in step order, as work does after each step. Elsewhere Run takes single
 // steps.
@@ -43,7 +46,7 @@ const twoStepLevel = kernelAVX2
 
 // twoStep tells whether Run takes two steps per pass.
 func (s *Sim) twoStep() bool {
-	if twoStepChoice == twoStepNever || !s.syn.fixed || s.kernel < twoStepLevel || s.vc.every > 0 {
+	if twoStepChoice == twoStepNever || !s.syn.fixed || s.kernel < twoStepLevel {
 		return false
 	}
 	for k := range s.wk {
@@ -138,6 +141,58 @@ func (s *Sim) term(seg segment, u int64) float64 {
 		}
 	}
 	return float64((seg.ie + i0) * s.nrn.prop.P20)
+}
+
+// membraneAhead returns the membrane potential of neuron i of seg after
+// step u+1, computed from the state before the pass for the currents of u
+// and the membrane of u+1 (the sums of u applied) without changing it, as
+// the pass computes it; flush tells that u+1 is a flush step.
+func (s *Sim) membraneAhead(seg segment, i int, u int64, flush bool) float64 {
+	nr := &s.nrn
+	p := nr.prop
+	fx, fi := s.sums(u)
+	ex := float64(fx[i]) * s.syn.unit
+	if s.bgOn(seg, u) {
+		st := s.inp.bgRNG[i]
+		ex += s.net.BgWeight * float64(seg.bg.draw(&st))
+	}
+	v := nr.v[i]
+	iex := float64(nr.iex[i]*p.P11ex) + ex
+	iin := float64(nr.iin[i]*p.P11in) + float64(fi[i])*s.syn.unit
+	if flush {
+		for _, x := range []*float64{&v, &iex, &iin} {
+			if math.Abs(*x) < flushBelow {
+				*x = 0
+			}
+		}
+	}
+	if nr.until[i]-int32(uint32(u+1)) < 0 {
+		v = float64(float64(float64(v*p.P22)+float64(iex*p.P21ex))+float64(iin*p.P21in)) + s.term(seg, u+1)
+	}
+	if v >= nr.theta {
+		v = nr.vReset
+	}
+	return v
+}
+
+// voltagesAhead sets wk's recording to take the potentials of its sampled
+// neurons after step u+1 from membraneAhead, where step u+1 is sampled, or
+// from the state.
+func (s *Sim) voltagesAhead(wk *worker, u int64, flush bool) {
+	r := &wk.rec
+	r.vAhead = nil
+	if s.vc.every == 0 || (u+2)%s.vc.every != 0 || len(r.vIDs) == 0 {
+		return
+	}
+	r.vBuf = slices.Grow(r.vBuf[:0], len(r.vIDs))[:len(r.vIDs)]
+	r.vAhead = r.vBuf
+	for j, i := range r.vIDs {
+		for _, seg := range wk.segs {
+			if int(i) >= seg.lo && int(i) < seg.hi {
+				r.vAhead[j] = s.membraneAhead(seg, int(i), u, flush)
+			}
+		}
+	}
 }
 
 // pass2 is worker wk's pass for the currents of step u, the membrane of
@@ -287,6 +342,7 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 		}
 		s.applyTo(wk, u)
 		s.applyTo(wk, u+1)
+		s.voltagesAhead(wk, u, flush == 1)
 		spk1, spk2 := s.pass2(wk, u, flush, wk.spk2[b][0][:0], wk.spk2[b][1][:0])
 		if flush != 0 {
 			// After the pass is as good as before the flush step: an end
@@ -295,6 +351,7 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 			s.flushUntil(wk.lo, wk.hi, ft)
 		}
 		emit(b, 0, u+1, spk1)
+		wk.rec.vAhead = nil
 		emit(b, 1, u+2, spk2)
 		finish(b, 2, u+1, check)
 		u += 2

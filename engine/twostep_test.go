@@ -17,7 +17,8 @@ import (
 // odd and even lengths (so that passes start on either parity, flush steps
 // fall in either half of a pass and the background starts inside one), on
 // one to three workers, and compares every spike and state bit with single
-// steps after every Run: DC, Poisson background (with current pulses and
+// steps, and the recorded membrane potentials, after every Run: DC,
+// Poisson background (with current pulses and
 // without), external sources (Runs ending inside their spikes' window), and
 // currents left to decay until the flush zeroes them.
 func TestTwoStepMatchesSingle(t *testing.T) {
@@ -80,6 +81,15 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 						if tc.prep != nil {
 							tc.prep(s)
 						}
+						// Potentials sampled after every step (odd and
+						// even, both halves of a pass), segment tails too.
+						var ids []int
+						for i := 0; i < s.n; i += 37 {
+							ids = append(ids, i, min(i+36, s.n-1))
+						}
+						if err := s.RecordVoltage(ids, 1); err != nil {
+							t.Fatal(err)
+						}
 						return s
 					}
 					a, b := sim(true), sim(false)
@@ -101,6 +111,11 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 							min = tc.minSpikes
 						}
 						compareSimsMin(t, min, a, b, sa, sb, ia, ib)
+						va, na, xa := a.Voltages()
+						vb, nb, xb := b.Voltages()
+						if len(va) == 0 || !slices.Equal(va, vb) || !slices.Equal(na, nb) || !slices.Equal(xa, xb) {
+							t.Fatalf("after Run %d: %d potentials recorded, with single steps %d; they differ", i, len(xa), len(xb))
+						}
 					}
 					if tc.name == "decaying" {
 						for i, x := range a.nrn.iex {
