@@ -15,9 +15,9 @@ type recording struct {
 	// vAhead, when not nil, holds the potentials of vIDs to record instead
 	// of the state's (see work2), in vBuf.
 	vAhead, vBuf []float64
-	vSteps []int32
-	vNeur  []uint32 // index in the whole network
-	vVals  []float64
+	vSteps       []int32
+	vNeur        []uint32 // index in the whole network
+	vVals        []float64
 }
 
 // voltageConfig says what recording runs keep: membrane potentials are
