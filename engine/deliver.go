@@ -205,11 +205,17 @@ func (s *Sim) prefetchAhead(spk []uint32, i, k int) {
 // deliverList queues, for worker k's neurons, the events of the spikes of
 // the neurons in spk (indices in the whole network), emitted in step t.
 func (s *Sim) deliverList(spk []uint32, k int, t int64) {
-	for i, src := range spk {
+	s.deliverRange(spk, 0, len(spk), k, t)
+}
+
+// deliverRange is deliverList for the spikes spk[from:to], prefetching
+// for the spikes after them in spk too (those delivered next).
+func (s *Sim) deliverRange(spk []uint32, from, to int, k int, t int64) {
+	for i := from; i < to; i++ {
 		if haveKernel {
 			s.prefetchAhead(spk, i, k)
 		}
-		s.deliver(src, k, t, 1)
+		s.deliver(spk[i], k, t, 1)
 	}
 }
 

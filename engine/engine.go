@@ -61,6 +61,9 @@ type worker struct {
 	// spk2[b] are the two steps' spike lists of the two-step passes with
 	// parity b (see twostep.go).
 	spk2 [2][2][]uint32
+	// passSpikes are all workers' spikes of a step or pass, in delivery
+	// order.
+	passSpikes []uint32
 
 	spikes, events int64
 	_              [64]byte // keeps neighbouring workers' counters apart
@@ -352,9 +355,14 @@ func (s *Sim) work(ctx context.Context, k int, t0, t1 int64, record bool, progre
 			}
 			s.deliverList(s.xch.all, k, t)
 		} else {
+			// In one list, so that the prefetch runs on from one worker's
+			// spikes into the next's.
+			all := s.wk[k].passSpikes[:0]
 			for kk := range s.wk {
-				s.deliverList(s.wk[kk].spk[par], k, t)
+				all = append(all, s.wk[kk].spk[par]...)
 			}
+			s.wk[k].passSpikes = all
+			s.deliverList(all, k, t)
 		}
 		for _, e := range s.inp.ext[par] {
 			s.deliver(e.src, k, t, e.mult)

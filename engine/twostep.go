@@ -295,14 +295,23 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 			}
 			wait()
 		}
-		for i := range n {
-			if s.xch.x != nil {
-				s.deliverList(s.xch.pass[i], k, t+int64(i))
-			} else {
+		// The pass's spikes in one list, so that the prefetch runs on from
+		// one list into the next.
+		all, ends := s.xch.all, [2]int{len(s.xch.pass[0]), len(s.xch.all)}
+		if s.xch.x == nil {
+			all = wk.passSpikes[:0]
+			for i := range n {
 				for kk := range s.wk {
-					s.deliverList(s.wk[kk].spk2[b][i], k, t+int64(i))
+					all = append(all, s.wk[kk].spk2[b][i]...)
 				}
+				ends[i] = len(all)
 			}
+			wk.passSpikes = all
+		}
+		from := 0
+		for i := range n {
+			s.deliverRange(all, from, ends[i], k, t+int64(i))
+			from = ends[i]
 			for _, e := range s.inp.ext2[b][i] {
 				s.deliver(e.src, k, t+int64(i), e.mult)
 			}
