@@ -160,6 +160,10 @@ func (m *Model) Neurons() int {
 // avx2 or avx512 (see engine.KernelEnv).
 func (m *Model) Kernel() string { return m.sim.Kernel() }
 
+// StepsPerPass returns the steps the last simulation advanced per pass
+// over the neurons: 1 or 2 (see engine.Sim.StepsPerPass).
+func (m *Model) StepsPerPass() int { return m.sim.StepsPerPass() }
+
 // ArrivalSums names the form of the arrival sums: fixed or float64 (see
 // engine.Sim.ArrivalSums).
 func (m *Model) ArrivalSums() string { return m.sim.ArrivalSums() }

@@ -33,8 +33,9 @@ type Sim struct {
 	xch exchange
 	vc  voltageConfig
 
-	step  int64 // steps simulated so far
-	first int64 // the first step of the current Run
+	step    int64 // steps simulated so far
+	first   int64 // the first step of the current Run
+	perPass int   // steps per pass of the last Run (see StepsPerPass)
 
 	stop   atomic.Bool
 	bar    barrier
@@ -283,6 +284,10 @@ func (s *Sim) Run(ctx context.Context, steps int64, record bool, progress func(d
 		two = s.agreeTwoStep(two)
 	}
 	s.first = t0
+	s.perPass = 1
+	if two {
+		s.perPass = 2
+	}
 	var wg sync.WaitGroup
 	done := make([]int64, s.w)
 	for k := 0; k < s.w; k++ {

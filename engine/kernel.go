@@ -48,6 +48,11 @@ func kernelFromEnv() (kernelLevel, error) {
 // scalar, avx2 or avx512.
 func (s *Sim) Kernel() string { return s.kernel.String() }
 
+// StepsPerPass returns the steps the last Run advanced per pass over the
+// neurons: 2 with two-step passes (see twostep.go), else 1 (0 before any
+// Run); both give the same spikes.
+func (s *Sim) StepsPerPass() int { return s.perPass }
+
 // ArrivalSums names the form of the arrival sums the Sim uses: "fixed"
 // (int32 fixed point, where the network's weights allow it and the kernels
 // gain by it) or "float64"; both give the same spikes.

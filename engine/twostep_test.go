@@ -104,6 +104,9 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 								t.Fatal(err)
 							}
 						}
+						if want := 1 + btoi(level >= twoStepLevel); a.StepsPerPass() != want || b.StepsPerPass() != 1 {
+							t.Fatalf("steps per pass %d and %d, want %d and 1", a.StepsPerPass(), b.StepsPerPass(), want)
+						}
 						sa, ia := a.Spikes()
 						sb, ib := b.Spikes()
 						min := 0
@@ -275,4 +278,11 @@ func TestTwoStepParts(t *testing.T) {
 			}
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -66,6 +66,9 @@ type Bench struct {
 	Kernel string `json:"kernel"`
 	// ArrivalSums is the form of the arrival sums: fixed or float64.
 	ArrivalSums string `json:"arrival_sums"`
+	// StepsPerPass is the steps advanced per pass over the neurons: 2
+	// with two-step passes, else 1.
+	StepsPerPass int `json:"steps_per_pass"`
 
 	// Ranks is the number of MPI ranks (1 for a single process), each
 	// with Threads threads. Under MPI, PeakRSS is the sum of the ranks'
@@ -214,6 +217,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 		c1, x1 := m.ExchangeTimes()
 		s1, e1 := m.Counts()
 		b.Neurons, b.Synapses, b.Kernel, b.ArrivalSums = m.Neurons(), m.Synapses, m.Kernel(), m.ArrivalSums()
+		b.StepsPerPass = m.StepsPerPass()
 		b.Spikes, b.Events = s1-s0, e1-e0
 		builds, presims, sims = append(builds, tb), append(presims, tp), append(sims, ts)
 		evps = append(evps, float64(e1-e0)/ts)
@@ -274,7 +278,7 @@ func bench(ctx context.Context, p *params.Params, comm *cluster.Comm, repeats in
 		caches = append(caches, c.String())
 	}
 	fmt.Fprintf(out, "%-22s %12s\n", "machine", fmt.Sprintf("%d cores, %s; %s", b.Cores, b.CPU, strings.Join(caches, ", ")))
-	fmt.Fprintf(out, "%-22s %12s\n", "kernels", b.Kernel+", "+b.ArrivalSums+" sums")
+	fmt.Fprintf(out, "%-22s %12s\n", "kernels", fmt.Sprintf("%s, %s sums, %d steps per pass", b.Kernel, b.ArrivalSums, b.StepsPerPass))
 	return b, nil
 }
 

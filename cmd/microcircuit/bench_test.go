@@ -47,6 +47,9 @@ func TestBenchCalibration(t *testing.T) {
 	if b.ArrivalSums != "fixed" && b.ArrivalSums != "float64" {
 		t.Errorf("arrival sums %q: want fixed or float64", b.ArrivalSums)
 	}
+	if b.StepsPerPass != 1 && b.StepsPerPass != 2 || b.StepsPerPass == 2 && b.ArrivalSums != "fixed" {
+		t.Errorf("%d steps per pass with %s sums: want 1, or 2 with fixed-point sums", b.StepsPerPass, b.ArrivalSums)
+	}
 	if runtime.GOOS == "linux" {
 		if len(b.Caches) == 0 || b.Caches[0].Level != 1 || b.Caches[0].Bytes <= 0 {
 			t.Errorf("caches %+v: want the CPU's, from level 1", b.Caches)
