@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"unsafe"
 )
 
 // Two steps per pass over the neurons.
@@ -250,16 +251,30 @@ func (s *Sim) pass2(wk *worker, u int64, flush int, spk1, spk2 []uint32) ([]uint
 // of its high bytes to spk2: bit j of either byte of mask[g] is neuron
 // lo + lanes·g + j.
 func (s *Sim) appendSpiking2(spk1, spk2 []uint32, mask []uint16, lanes, lo int) ([]uint32, []uint32) {
-	for g, m := range mask {
-		if m == 0 {
+	// Spikes are rare: four groups at a time, empty words skipped.
+	n := len(mask) &^ 3
+	for w := 0; w < n; w += 4 {
+		if *(*uint64)(unsafe.Pointer(&mask[w])) == 0 {
 			continue
 		}
-		for x := m & 0xff; x != 0; x &= x - 1 {
-			spk1 = append(spk1, uint32(s.global(lo+lanes*g+bits.TrailingZeros16(x))))
+		for g := w; g < w+4; g++ {
+			spk1, spk2 = s.appendGroup2(spk1, spk2, mask[g], lo+lanes*g)
 		}
-		for x := m >> 8; x != 0; x &= x - 1 {
-			spk2 = append(spk2, uint32(s.global(lo+lanes*g+bits.TrailingZeros16(x))))
-		}
+	}
+	for g := n; g < len(mask); g++ {
+		spk1, spk2 = s.appendGroup2(spk1, spk2, mask[g], lo+lanes*g)
+	}
+	return spk1, spk2
+}
+
+// appendGroup2 is appendSpiking2 for the group of neurons from i with the
+// spike bits m.
+func (s *Sim) appendGroup2(spk1, spk2 []uint32, m uint16, i int) ([]uint32, []uint32) {
+	for x := m & 0xff; x != 0; x &= x - 1 {
+		spk1 = append(spk1, uint32(s.global(i+bits.TrailingZeros16(x))))
+	}
+	for x := m >> 8; x != 0; x &= x - 1 {
+		spk2 = append(spk2, uint32(s.global(i+bits.TrailingZeros16(x))))
 	}
 	return spk1, spk2
 }
