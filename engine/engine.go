@@ -279,7 +279,7 @@ func (s *Sim) Run(ctx context.Context, steps int64, record bool, progress func(d
 	s.stop.Store(false)
 	s.xch.start()
 	t0 := s.step
-	two := s.twoStep()
+	two := steps >= twoStepMinRun && s.twoStep()
 	if s.xch.x != nil {
 		two = s.agreeTwoStep(two)
 	}

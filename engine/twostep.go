@@ -42,6 +42,12 @@ const (
 
 var twoStepChoice = twoStepAuto
 
+// twoStepMinRun is the fewest steps a Run takes in two-step passes: its
+// lone membrane and current halves, in Go, cost about what a vector pass
+// over all neurons saves in 16 steps, so shorter Runs (the drop-in's
+// callers may run a few steps at a time) take single steps.
+const twoStepMinRun = 64
+
 // twoStepLevel is the narrowest kernel level with two-step kernels.
 const twoStepLevel = kernelAVX2
 
