@@ -53,7 +53,8 @@ const twoStepLevel = kernelAVX2
 
 // twoStep tells whether Run takes two steps per pass.
 func (s *Sim) twoStep() bool {
-	if twoStepChoice == twoStepNever || !s.syn.fixed || s.kernel < twoStepLevel {
+	// Under MPI, the second step's neuron ids travel with bit 31 set.
+	if twoStepChoice == twoStepNever || !s.syn.fixed || s.kernel < twoStepLevel || s.total >= 1<<31 {
 		return false
 	}
 	for k := range s.wk {
