@@ -36,6 +36,20 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 			net.Pulses = nil
 			return net
 		}, runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
+		{name: "tails", net: func() *Network {
+			// Populations of every size modulo 8: every tail the
+			// kernels leave to Go.
+			net := fixedNet(false, false)
+			net.PopNames = []string{"A", "B", "C", "D", "E", "F", "G", "H"}
+			net.PopStart = []int{0}
+			for _, m := range []int{120, 121, 122, 123, 124, 125, 126, 142} {
+				net.PopStart = append(net.PopStart, net.PopStart[len(net.PopStart)-1]+m)
+			}
+			for i := range net.Ie {
+				net.Ie[i] = 370 + 3*float64(slices.IndexFunc(net.PopStart[1:], func(b int) bool { return i < b }))
+			}
+			return net
+		}, runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
 		{name: "pulses", net: func() *Network { return fixedNet(true, false) },
 			runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
 		{name: "external", net: func() *Network { return withExternal(fixedNet(true, false)) },
