@@ -1,7 +1,5 @@
 package engine
 
-import "math"
-
 // Checksum returns the checksum (Network.Checksum) of the network the Sim
 // was made from, computed from the Sim's own grouped (and perhaps packed)
 // synapses, so that the network need not be kept nor digested before it
@@ -26,16 +24,12 @@ func (s *Sim) Checksum(threads int) uint64 {
 					neg = 0x8000
 				}
 				for k := start; k < sy.grpEnd[g]; k++ {
-					t, w := sy.target[k], uint64(0)
-					switch {
-					case sy.packed:
+					t := sy.target[k]
+					var w uint64
+					if sy.packed {
 						t, w = t&(packedNeurons-1), uint64(sy.halfBits(t))|neg
-					case sy.w16 != nil:
-						w = uint64(sy.w16[k])
-					case sy.w32 != nil:
-						w = uint64(math.Float32bits(sy.w32[k]))
-					default:
-						w = math.Float64bits(sy.w64[k])
+					} else {
+						w = weightBits(sy.w16, sy.w32, sy.w64, k)
 					}
 					sum += synapseHash(src, s.global(int(t)), w, d)
 				}

@@ -129,8 +129,7 @@ NOSPIKE:
 	VPXORQ    Z9, Z8, Z8 \
 	VMOVDQU64 Z8, ZS(R11) \
 	VMOVDQU32 Y10, ES(R11) \
-	MOVQ      R9, SPILL(R11) \
-	MOVQ      R10, SPILL+8(R11) \
+	SPILLRK \
 	KMOVW     K3, R14 \
 	MOVQ      cdf+88(FP), R13 \
 SLANE: \
@@ -148,13 +147,9 @@ SSTEP: \
 	INCQ     R10 \
 	JMP      SSTEP \
 SFOUND: \
-	MOVL  R10, ES(R11)(R9*4) \
-	BTRQ  R9, R14 \
-	TESTQ R14, R14 \
-	JNZ   SLANE \
+	SEARCHNEXT(SLANE) \
 	VMOVDQU32 ES(R11), Y10 \
-	MOVQ      SPILL(R11), R9 \
-	MOVQ      SPILL+8(R11), R10 \
+	UNSPILLRK \
 	JMP       COUNTED
 
 // UPDATE8LOOPS is the body of updateAVX512 and updateFixedAVX512 once

@@ -4,7 +4,9 @@
 // (kernel512_amd64.s) kernels. TestKernelConstsLayout pins them.
 
 // Offsets in kernelConsts: float64s replicated 4 times, int32s replicated
-// 8 times, the fused Poisson kernels' scratch, and the Poisson constants.
+// 8 times, the fused Poisson kernels' scratch, the Poisson constants, the
+// fixed-point unit, the flush threshold and the two-step kernels' two
+// constant-current terms.
 #define P22 0
 #define P21EX 32
 #define P21IN 64
@@ -22,6 +24,9 @@
 #define TWOM53 464
 #define POIS 472
 #define UNIT 600
+#define FLUSHB 632
+#define TERM1 640
+#define TERM2 672
 
 // Offsets in poissonConsts (rows of 4 uint64): the SplitMix64 increment,
 // its two multipliers, and the weight.
@@ -65,14 +70,27 @@
 	MOVQ state+72(FP), R15 \
 	MOVQ table+80(FP), DX
 
-// FLUSHB is the offset of flushBelow in kernelConsts; SUMSTRIDE the bytes
-// between the blocks of fixed-point arrival sums of the two-step kernels
-// (packedNeurons int32s).
-#define FLUSHB 632
-// TERM1, TERM2: the two membrane halves' constant-current terms.
-#define TERM1 640
-#define TERM2 672
+// SUMSTRIDE is the bytes between the blocks of fixed-point arrival sums of
+// the two-step kernels (packedNeurons int32s).
 #define SUMSTRIDE 524288
+
+// The count searches of the Poisson kernels (SEARCH4, SEARCH8): SPILLRK
+// and UNSPILLRK free R9 and R10 to serve as lane and count; SEARCHNEXT
+// stores the count R10 of lane R9, clears the lane from the lanes left in
+// R14 and goes on at SLANE while some are.
+#define SPILLRK \
+	MOVQ R9, SPILL(R11)   \
+	MOVQ R10, SPILL+8(R11)
+
+#define UNSPILLRK \
+	MOVQ SPILL(R11), R9   \
+	MOVQ SPILL+8(R11), R10
+
+#define SEARCHNEXT(SLANE) \
+	MOVL  R10, ES(R11)(R9*4) \
+	BTRQ  R9, R14            \
+	TESTQ R14, R14           \
+	JNZ   SLANE
 
 // PASSARGS loads the arguments of the two-step kernels (v, iex, iin, sums,
 // until, mask, n, c; flush and the Poisson ones stay) into AX, BX, CX, SI,

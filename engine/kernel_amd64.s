@@ -191,8 +191,7 @@ SEARCH:                                 \
 // SFOUND are labels unique to the expansion.
 #define SEARCH4(CNT, SLANE, SSTEP, SFOUND, COUNTED) \
 	VMOVDQU    CNT, ES(R11)             \
-	MOVQ       R9, SPILL(R11)           \
-	MOVQ       R10, SPILL+8(R11)        \
+	SPILLRK                             \
 	MOVQ       AX, ZS(R11)              \
 	MOVQ       R13, R14                 \
 	MOVQ       cdf+88(FP), R13          \
@@ -215,13 +214,9 @@ SSTEP:                                  \
 	INCQ       R10                      \
 	JMP        SSTEP                    \
 SFOUND:                                 \
-	MOVL       R10, ES(R11)(R9*4)       \
-	BTRQ       R9, R14                  \
-	TESTQ      R14, R14                 \
-	JNZ        SLANE                    \
+	SEARCHNEXT(SLANE)                   \
 	VMOVDQU    ES(R11), CNT             \
-	MOVQ       SPILL(R11), R9           \
-	MOVQ       SPILL+8(R11), R10        \
+	UNSPILLRK                           \
 	MOVQ       ZS(R11), AX              \
 	JMP        COUNTED
 

@@ -385,16 +385,7 @@ func (n *Network) Checksum(threads int) uint64 {
 		for src := s0; src < s1; src++ {
 			for k := n.SrcStart[src]; k < n.SrcStart[src+1]; k++ {
 				t, d := n.Unpack(n.Syn[k])
-				var w uint64
-				switch {
-				case n.Weight16 != nil:
-					w = uint64(n.Weight16[k])
-				case n.Weight32 != nil:
-					w = uint64(math.Float32bits(n.Weight32[k]))
-				default:
-					w = math.Float64bits(n.Weight64[k])
-				}
-				s += synapseHash(src, n.Global(int(t)), w, d)
+				s += synapseHash(src, n.Global(int(t)), weightBits(n.Weight16, n.Weight32, n.Weight64, k), d)
 			}
 		}
 		sums[c] = s
@@ -413,6 +404,18 @@ func (n *Network) neuronChecksum() uint64 {
 		sum += mix64(g ^ mix64(math.Float64bits(n.V0[i])) ^ mix64(math.Float64bits(n.Ie[i])+0x51))
 	}
 	return sum
+}
+
+// weightBits returns the bits, as stored, of weight k of whichever of the
+// arrays holds the weights (w16, else w32, else w64).
+func weightBits(w16 []uint16, w32 []float32, w64 []float64, k int64) uint64 {
+	switch {
+	case w16 != nil:
+		return uint64(w16[k])
+	case w32 != nil:
+		return uint64(math.Float32bits(w32[k]))
+	}
+	return math.Float64bits(w64[k])
 }
 
 // synapseHash is a synapse's term of Checksum: source and target (indices

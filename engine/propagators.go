@@ -15,6 +15,14 @@ type Propagators struct {
 	P20          float64 // constant current to membrane potential
 }
 
+// membrane returns the membrane potential one step makes of v with the
+// currents iex and iin and the constant current's term (I_e·P20): left to
+// right, each product rounded (no fused multiply-add), as the vector
+// kernels compute it.
+func (p *Propagators) membrane(v, iex, iin, term float64) float64 {
+	return float64(float64(float64(v*p.P22)+float64(iex*p.P21ex))+float64(iin*p.P21in)) + term
+}
+
 // NewPropagators returns the propagators of neuron n for step h (ms).
 func NewPropagators(n params.Neuron, h float64) Propagators {
 	p22 := math.Exp(-h / n.TauM)

@@ -142,17 +142,20 @@ func (s *Sim) flushState(lo, hi int) {
 	v, iex, iin := nr.v[lo:hi], nr.iex[lo:hi], nr.iin[lo:hi]
 	iex, iin = iex[:len(v)], iin[:len(v)]
 	for j := range v {
-		if math.Abs(v[j]) < flushBelow {
+		if flushable(v[j]) {
 			v[j] = 0
 		}
-		if math.Abs(iex[j]) < flushBelow {
+		if flushable(iex[j]) {
 			iex[j] = 0
 		}
-		if math.Abs(iin[j]) < flushBelow {
+		if flushable(iin[j]) {
 			iin[j] = 0
 		}
 	}
 }
+
+// flushable tells whether the flush sets x to zero.
+func flushable(x float64) bool { return math.Abs(x) < flushBelow }
 
 // flushUntil is flush's part for the refractory ends of neurons lo..hi-1
 // in step t.
@@ -322,9 +325,7 @@ func (s *Sim) updateScalar(lo, hi int, t int64, i0 float64, arrEx, arrIn []float
 	for j := 0; j < m; j++ {
 		vj := v[j]
 		if until[j]-now < 0 {
-			// Left to right, each product rounded (no fused multiply-add).
-			vj = float64(float64(float64(vj*p.P22)+float64(iex[j]*p.P21ex))+float64(iin[j]*p.P21in)) +
-				float64((ie[j]+i0)*p.P20)
+			vj = p.membrane(vj, iex[j], iin[j], float64((ie[j]+i0)*p.P20))
 		}
 		iex[j] = float64(iex[j]*p.P11ex) + arrEx[j]
 		iin[j] = float64(iin[j]*p.P11in) + arrIn[j]
