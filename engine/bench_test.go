@@ -127,6 +127,23 @@ func BenchmarkUpdatePoissonFixed(b *testing.B) {
 	benchFixed(b, withBenchBackground(randomNet(20000, 1, 1, 0)))
 }
 
+// BenchmarkUpdatePoissonFixedLow is BenchmarkUpdatePoissonFixed with the
+// background of PD14 at scale 0.2 (in-degrees scaled: 0.3 counts per step,
+// the same mean input), where the AVX-512 two-step kernel counts against
+// thresholds (poisson.chain) rather than gathering table entries.
+func BenchmarkUpdatePoissonFixedLow(b *testing.B) {
+	net := withBenchBackground(randomNet(20000, 1, 1, 0))
+	net.BgRate[0], net.BgWeight = 3000, 160
+	benchFixed(b, net)
+	if bestKernel >= kernelAVX512 {
+		b.Run("avx512/two-step-table", func(b *testing.B) {
+			fixedChoice, noChain = fixedAlways, true
+			defer func() { fixedChoice, noChain = fixedAuto, false }()
+			benchStepsAt(b, net, 1, kernelAVX512)
+		})
+	}
+}
+
 func benchFixed(b *testing.B, net *Network) {
 	for i := range net.Weight16 {
 		net.Weight16[i] = half.FromFloat32(1)

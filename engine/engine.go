@@ -34,7 +34,6 @@ type Sim struct {
 	vc  voltageConfig
 
 	step    int64 // steps simulated so far
-	first   int64 // the first step of the current Run
 	perPass int   // steps per pass of the last Run (see StepsPerPass)
 
 	stop   atomic.Bool
@@ -178,7 +177,8 @@ func NewContext(ctx context.Context, net *Network, o Options) (*Sim, error) {
 		wk.scr.mask = make([]uint8, m/4+1)
 		wk.scr.mask2 = make([]uint16, m/4+1)
 		wk.scr.kc.pois = newPoissonConsts(net.BgWeight)
-		wk.scr.kc.twoM53 = 0x1p-53
+		wk.scr.kc.twoM32 = 0x1p-32
+		wk.scr.kc.low32, wk.scr.kc.one = 0xffffffff, 1
 		wk.scr.kc.flushBelow = flushBelow
 		wk.scr.kc.unit = [4]float64{s.syn.unit, s.syn.unit, s.syn.unit, s.syn.unit}
 		for p := range net.PopNames {
@@ -283,7 +283,6 @@ func (s *Sim) Run(ctx context.Context, steps int64, record bool, progress func(d
 	if s.xch.x != nil {
 		two = s.agreeTwoStep(two)
 	}
-	s.first = t0
 	s.perPass = 1
 	if two {
 		s.perPass = 2

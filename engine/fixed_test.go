@@ -187,17 +187,20 @@ func TestFixedDecision(t *testing.T) {
 		level kernelLevel
 		n, w  int
 		l2    int64
+		bg    bool
 		want  bool
 	}{
-		{kernelAVX512, 1003, 2, 2 << 20, true},
-		{kernelScalar, 77169, 2, 512 << 10, false},
-		{kernelAVX2, 15435, 2, 2 << 20, false},  // scale 0.2 here
-		{kernelAVX2, 77169, 2, 2 << 20, true},   // full scale here
-		{kernelAVX2, 15435, 2, 512 << 10, true}, // scale 0.2 with a 512 KiB L2
-		{kernelAVX2, 23830, 1, 2 << 20, false},  // 44 bytes each: just below 1 MiB
-		{kernelAVX2, 23832, 1, 2 << 20, true},
+		{kernelAVX512, 1003, 2, 2 << 20, false, true},
+		{kernelScalar, 77169, 2, 512 << 10, false, false},
+		{kernelScalar, 77169, 2, 512 << 10, true, false},
+		{kernelAVX2, 15435, 2, 2 << 20, false, false},  // scale 0.2 here
+		{kernelAVX2, 15435, 2, 2 << 20, true, true},    // with Poisson background
+		{kernelAVX2, 77169, 2, 2 << 20, false, true},   // full scale here
+		{kernelAVX2, 15435, 2, 512 << 10, false, true}, // scale 0.2 with a 512 KiB L2
+		{kernelAVX2, 23830, 1, 2 << 20, false, false},  // 44 bytes each: just below 1 MiB
+		{kernelAVX2, 23832, 1, 2 << 20, false, true},
 	} {
-		if got := fixedPaysFor(tc.level, tc.n, tc.w, tc.l2); got != tc.want {
+		if got := fixedPaysFor(tc.level, tc.n, tc.w, tc.l2, tc.bg); got != tc.want {
 			t.Errorf("%v, %d neurons on %d workers, L2 %d KiB: fixed-point sums %v, want %v", tc.level, tc.n, tc.w, tc.l2>>10, got, tc.want)
 		}
 	}

@@ -80,22 +80,36 @@ func (k kernelLevel) lanes() int {
 // P11in, theta, V_reset and the constant current; the step (modulo 2^32)
 // and the end of the refractory period of a neuron that spikes in it.
 //
-// The Poisson kernels keep here their constants (set with the worker) and
-// their scratch (random numbers and table entries of the lanes they search,
-// spilled registers) and 2^-53.
+// The Poisson kernels keep here their constants (set with the worker), their
+// scratch (random numbers and table entries of the lanes they search,
+// spilled registers) and 2^-32; the single-step ones also the step's stream increment and
+// the multiplier and shift that bring its half of the output to the top
+// (see poisson.draw).
 type kernelConsts struct {
 	f          [9][4]float64
 	now, until [8]int32
 	zs         [8]uint64
 	es         [8]int32
 	spill      [2]uint64
-	twoM53     float64
+	twoM32     float64
 	pois       poissonConsts // the Poisson kernels' constants
 	unit       [4]float64    // the unit of fixed-point arrival sums
 	flushBelow float64       // see flushBelow
 	// terms are the shared constant current's terms (ie + i0)·P20 of the
 	// two membrane halves of a two-step pass.
 	terms [2][4]float64
+	// adv is golden where the step opens a pair of background draws, else
+	// 0; the step takes the high half of the output times mul (1 or 2^32),
+	// or shifted left by shift (0 or 32).
+	adv, mul, shift uint64
+	// The two-step AVX-512 kernel with thresholds (poisson.chain): the
+	// counts of the lanes it searches, the low 32 bits of a uint64, 1,
+	// and the segment's chainK and number of threshold pairs.
+	es16       [16]int32
+	low32      uint64
+	one        int32
+	chainK     int32
+	chainPairs uint64
 }
 
 // consts returns the kernel constants for step t with current i0, kept in
@@ -110,5 +124,11 @@ func (s *Sim) consts(scr *scratch, t int64, i0 float64) *kernelConsts {
 	for i := range scr.kc.now {
 		scr.kc.now[i], scr.kc.until[i] = now, now+nr.refSteps
 	}
+	scr.kc.adv = 0
+	if opensPair(t, s.net.BgFirst) {
+		scr.kc.adv = golden
+	}
+	scr.kc.shift = uint64(32 * (t & 1))
+	scr.kc.mul = 1 << scr.kc.shift
 	return &scr.kc
 }

@@ -91,42 +91,49 @@ NOSPIKE:
 	VBROADCASTSD I0(R11), Z26     \
 	VPXORQ       Z27, Z27, Z27
 
-// SPLITMIX8 advances the SplitMix64 streams of the eight neurons at
-// (ST)(IDX*8) (state += GOLD), leaves their outputs z in Z, gathers the
-// Poisson table's entries (TAB) for the top tableBits bits of z into Y and sets K3
-// to the lanes whose entry is negative (ambiguous). C1, C2 hold the
-// multipliers; T is scratch.
-#define SPLITMIX8(ST, IDX, TAB, Z, T, Y, GOLD, C1, C2) \
-	VMOVDQU64  (ST)(IDX*8), Z        \
-	VPADDQ     GOLD, Z, Z            \
-	VMOVDQU64  Z, (ST)(IDX*8)        \
-	VPSRLQ     $30, Z, T             \
-	VPXORQ     T, Z, Z               \
-	VPMULLQ    C1, Z, Z              \
-	VPSRLQ     $27, Z, T             \
-	VPXORQ     T, Z, Z               \
-	VPMULLQ    C2, Z, Z              \
-	VPSRLQ     $TABLESHIFT, Z, T             \
-	KXNORW     K1, K1, K1            \
-	VPXORD     Y, Y, Y               \
-	VPGATHERQD (TAB)(T*4), K1, Y     \
-	VPMOVD2M   Y, K3
+// MIX8 advances the SplitMix64 streams of the eight neurons at
+// (ST)(IDX*8) by ADV (golden, or 0 in a step that takes the second half of
+// a pair of draws; see poisson.draw) and leaves their outputs in Z. C1, C2
+// hold the multipliers; T is scratch.
+#define MIX8(ST, IDX, Z, T, ADV, C1, C2) \
+	VMOVDQU64  (ST)(IDX*8), Z \
+	VPADDQ     ADV, Z, Z      \
+	VMOVDQU64  Z, (ST)(IDX*8) \
+	VPSRLQ     $30, Z, T      \
+	VPXORQ     T, Z, Z        \
+	VPMULLQ    C1, Z, Z       \
+	VPSRLQ     $27, Z, T      \
+	VPXORQ     T, Z, Z        \
+	VPMULLQ    C2, Z, Z       \
+	VPSRLQ     $31, Z, T      \
+	VPXORQ     T, Z, Z
+
+// LOOKUP8 gathers the Poisson table's entries (at DX) for the top
+// tableBits bits of the eight numbers in Z8 into Y10, sets K3 to the lanes
+// whose entry is negative (ambiguous) and goes to SEARCH if one is.
+#define LOOKUP8(SEARCH) \
+	VPSRLQ     $TABLESHIFT, Z8, Z9 \
+	KXNORW     K1, K1, K1          \
+	VPXORD     Y10, Y10, Y10       \
+	VPGATHERQD (DX)(Z9*4), K1, Y10 \
+	VPMOVD2M   Y10, K3             \
+	KORTESTW   K3, K3              \
+	JNZ        SEARCH
 
 // DRAW8 draws the table entries of the eight neurons at R12 (streams at
-// R15, table at DX) into Y10 and goes to SEARCH if one is ambiguous.
+// R15, table at DX) for this step into Y10, its half of each output moved
+// to the top of Z8 (c's shift), and goes to SEARCH if one is ambiguous.
 #define DRAW8(SEARCH) \
-	SPLITMIX8(R15, R12, DX, Z8, Z9, Y10, Z28, Z29, Z30) \
-	KORTESTW K3, K3                                     \
-	JNZ      SEARCH
+	MIX8(R15, R12, Z8, Z9, Z28, Z29, Z30) \
+	VPSLLVQ.BCST SHIFT(R11), Z8, Z8       \
+	LOOKUP8(SEARCH)
 
 // SEARCH8 finishes the counts of the lanes in K3, whose table entries are
-// ambiguous, and goes on at COUNTED: for each, u = (z >> 11)·2^-53 with z
-// the stream's output (Z8 before its last xorshift), k = ^entry; while u >=
-// cdf[k], k++. R9, R10 are spilled to serve as lane and k. SLANE, SSTEP
-// and SFOUND are labels unique to the expansion.
+// ambiguous, and goes on at COUNTED: for each, u = (w >> 32)·2^-32 with w
+// the lane's number in Z8 (left as it is), k = ^entry; while u >= cdf[k],
+// k++. R9, R10 are spilled to serve as lane and k. SLANE, SSTEP and SFOUND
+// are labels unique to the expansion.
 #define SEARCH8(SLANE, SSTEP, SFOUND, COUNTED) \
-	VPSRLQ    $31, Z8, Z9 \
-	VPXORQ    Z9, Z8, Z8 \
 	VMOVDQU64 Z8, ZS(R11) \
 	VMOVDQU32 Y10, ES(R11) \
 	SPILLRK \
@@ -137,9 +144,9 @@ SLANE: \
 	MOVL      ES(R11)(R9*4), R10 \
 	NOTL      R10 \
 	VMOVQ     ZS(R11)(R9*8), X11 \
-	VPSRLQ    $11, X11, X11 \
+	VPSRLQ    $32, X11, X11 \
 	VCVTQQ2PD X11, X11 \
-	VMULSD    TWOM53(R11), X11, X11 \
+	VMULSD    TWOM32(R11), X11, X11 \
 SSTEP: \
 	VCMPSD   $0x1d, (R13)(R10*8), X11, K4 \
 	KORTESTW K4, K4 \
@@ -194,7 +201,7 @@ DONE:                                              \
 // arrival sums read and reset by ARRIVE, INSUM and RESET; the other
 // arguments are labels unique to the expansion.
 #define POISSON8LOOP(ARRIVE, INSUM, RESET, FUSED, FUSEDQ, FDONE, SEARCH, COUNTED, SLANE, SSTEP, SFOUND) \
-	VPBROADCASTQ POIS+PGOLD(R11), Z28                   \
+	VPBROADCASTQ ADV(R11), Z28                          \
 	VPBROADCASTQ POIS+PC1(R11), Z29                     \
 	VPBROADCASTQ POIS+PC2(R11), Z30                     \
 	VBROADCASTSD POIS+PW(R11), Z31                      \
@@ -323,15 +330,94 @@ NOSPIKE:
 #define NOEX
 
 
-// POISSONEX8(SEARCH, COUNTED) draws the Poisson counts of the eight
-// neurons at R12 (streams at R15, table at DX) and adds weight·count to Z7.
-#define POISSONEX8(SEARCH, COUNTED) \
-	DRAW8(SEARCH)              \
+// POISSONEX8A(SEARCH, COUNTED) draws the Poisson counts of the eight
+// neurons at R12 (streams at R15, table at DX) for the first step of a
+// pass, from the high halves of their streams' next outputs, which it
+// leaves in Z8, and adds weight·count to Z7; POISSONEX8B does for the
+// second step from the low halves of the outputs in Z8.
+#define POISSONEX8A(SEARCH, COUNTED) \
+	MIX8(R15, R12, Z8, Z9, Z28, Z29, Z30) \
+	LOOKUP8(SEARCH)            \
 COUNTED:                   \
 	VCVTDQ2PD    Y10, Z10  \
 	VMULPD       Z31, Z10, Z10 \
 	VADDPD       Z7, Z10, Z7
 
+#define POISSONEX8B(SEARCH, COUNTED) \
+	VPSLLQ       $32, Z8, Z8 \
+	LOOKUP8(SEARCH)            \
+COUNTED:                   \
+	VCVTDQ2PD    Y10, Z10  \
+	VMULPD       Z31, Z10, Z10 \
+	VADDPD       Z7, Z10, Z7
+
+
+// POISSONEX8C(CHAIN, SEARCH, COUNTED) draws the Poisson counts of the
+// eight neurons at R12 (streams at R15) for both steps of a pass without
+// the table: each 32-bit half of the outputs in Z8 is counted against the
+// thresholds at DX (CHAINP(R11) pairs), the counts left in Z10's dwords
+// (the first step's in the high ones); lanes whose count reaches CHAINK go
+// to SEARCH. It adds weight·count of the first step to Z7; POISSONEX8D
+// does for the second step.
+#define POISSONEX8C(CHAIN, SEARCH, COUNTED) \
+	MIX8(R15, R12, Z8, Z9, Z28, Z29, Z30)  \
+	VPXORD       Z10, Z10, Z10             \
+	MOVQ         DX, R14                   \
+	MOVQ         CHAINP(R11), R13          \
+CHAIN:                                     \
+	VPCMPUD.BCST $6, (R14), Z8, K1         \
+	VPADDD.BCST  ONE(R11), Z10, K1, Z10    \
+	VPCMPUD.BCST $6, 4(R14), Z8, K1        \
+	VPADDD.BCST  ONE(R11), Z10, K1, Z10    \
+	ADDQ         $8, R14                   \
+	DECQ         R13                       \
+	JNZ          CHAIN                     \
+	VPCMPUD.BCST $5, CHAINK(R11), Z10, K3  \
+	KORTESTW     K3, K3                    \
+	JNZ          SEARCH                    \
+COUNTED:                                   \
+	VPSRLQ       $32, Z10, Z9              \
+	VCVTQQ2PD    Z9, Z9                    \
+	VMULPD       Z31, Z9, Z9               \
+	VADDPD       Z9, Z7, Z7
+
+#define POISSONEX8D \
+	VPANDQ.BCST  LOW32(R11), Z10, Z9 \
+	VCVTQQ2PD    Z9, Z9              \
+	VMULPD       Z31, Z9, Z9         \
+	VADDPD       Z9, Z7, Z7
+
+// SEARCH8C finishes the counts of POISSONEX8C's lanes in K3 and goes on at
+// COUNTED: for each dword lane, u = h·2^-32 with h its half of Z8, k from
+// its count (chainK); while u >= cdf[k], k++. R9, R10 are spilled to serve
+// as lane and k. SLANE, SSTEP and SFOUND are labels unique to the
+// expansion.
+#define SEARCH8C(SLANE, SSTEP, SFOUND, COUNTED) \
+	VMOVDQU64  Z8, ZS(R11)                 \
+	VMOVDQU32  Z10, ES16(R11)              \
+	SPILLRK                                \
+	KMOVW      K3, R14                     \
+	MOVQ       cdf+88(FP), R13             \
+SLANE:                                     \
+	BSFQ       R14, R9                     \
+	MOVL       ZS(R11)(R9*4), R10          \
+	VCVTSI2SDQ R10, X11, X11               \
+	VMULSD     TWOM32(R11), X11, X11       \
+	MOVL       ES16(R11)(R9*4), R10        \
+SSTEP:                                     \
+	VCMPSD     $0x1d, (R13)(R10*8), X11, K4 \
+	KORTESTW   K4, K4                      \
+	JZ         SFOUND                      \
+	INCQ       R10                         \
+	JMP        SSTEP                       \
+SFOUND:                                    \
+	MOVL       R10, ES16(R11)(R9*4)        \
+	BTRQ       R9, R14                     \
+	TESTQ      R14, R14                    \
+	JNZ        SLANE                       \
+	VMOVDQU32  ES16(R11), Z10              \
+	UNSPILLRK                              \
+	JMP        COUNTED
 
 // func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX512(SB), NOSPLIT, $0-80
@@ -403,7 +489,7 @@ TEXT ·update2PoissonFixedAVX512(SB), NOSPLIT, $0-96
 ploop2:
 	CMPQ R12, R10
 	JGE  pdone2
-	PASS8(POISSONEX8(psearcha, pcounteda), POISSONEX8(psearchb, pcountedb), pf1, pf2, pnospike2)
+	PASS8(POISSONEX8A(psearcha, pcounteda), POISSONEX8B(psearchb, pcountedb), pf1, pf2, pnospike2)
 	ADDQ $8, R12
 	JMP  ploop2
 pdone2:
@@ -413,3 +499,29 @@ psearcha:
 	SEARCH8(pslanea, psstepa, psfounda, pcounteda)
 psearchb:
 	SEARCH8(pslaneb, psstepb, psfoundb, pcountedb)
+
+// func update2PoissonChainAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, chain *uint32, cdf *float64)
+//
+// update2PoissonFixedAVX512 with the counts from the thresholds chain
+// (poisson.chain; c holds chainK and the number of pairs) instead of the
+// table.
+TEXT ·update2PoissonChainAVX512(SB), NOSPLIT, $0-96
+	PASSCONSTS8
+	MOVQ         state+72(FP), R15
+	MOVQ         chain+80(FP), DX
+	VPBROADCASTQ POIS+PGOLD(R11), Z28
+	VPBROADCASTQ POIS+PC1(R11), Z29
+	VPBROADCASTQ POIS+PC2(R11), Z30
+	VBROADCASTSD POIS+PW(R11), Z31
+	XORQ         R12, R12
+cloop2:
+	CMPQ R12, R10
+	JGE  cdone2
+	PASS8(POISSONEX8C(cchain, csearch, ccounted), POISSONEX8D, cf1, cf2, cnospike2)
+	ADDQ $8, R12
+	JMP  cloop2
+cdone2:
+	VZEROUPPER
+	RET
+csearch:
+	SEARCH8C(cslane, csstep, csfound, ccounted)

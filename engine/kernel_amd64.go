@@ -86,10 +86,20 @@ func updatePoissonFixedAVX512(v, iex, iin *float64, arrEx, arrIn *int32, until *
 func update2FixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int)
 
 // update2PoissonFixedAVX512 is update2FixedAVX512 with each step's
-// Poisson background counts drawn, as updatePoissonFixedAVX512 does.
+// Poisson background counts drawn as poisson.draw does, both from one
+// output of each neuron's stream (u must be even), the counts from the
+// table.
 //
 //go:noescape
 func update2PoissonFixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64)
+
+// update2PoissonChainAVX512 is update2PoissonFixedAVX512 for a segment
+// whose Poisson counts come from thresholds (poisson.chain, c.chainK and
+// c.chainPairs set) rather than the table: one compare of each threshold
+// counts both steps' halves of the eight outputs.
+//
+//go:noescape
+func update2PoissonChainAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, chain *uint32, cdf *float64)
 
 // update2FixedAVX2 and update2PoissonFixedAVX2 are the AVX2 twins of
 // update2FixedAVX512 and update2PoissonFixedAVX512, for n a multiple of 4.

@@ -5,8 +5,10 @@
 
 // Offsets in kernelConsts: float64s replicated 4 times, int32s replicated
 // 8 times, the fused Poisson kernels' scratch, the Poisson constants, the
-// fixed-point unit, the flush threshold and the two-step kernels' two
-// constant-current terms.
+// fixed-point unit, the flush threshold, the two-step kernels' two
+// constant-current terms, the single-step Poisson kernels' stream
+// increment, multiplier and shift of the step (see poisson.draw), and the
+// scratch and constants of the two-step kernel with thresholds.
 #define P22 0
 #define P21EX 32
 #define P21IN 64
@@ -21,12 +23,20 @@
 #define ZS 352
 #define ES 416
 #define SPILL 448
-#define TWOM53 464
+#define TWOM32 464
 #define POIS 472
 #define UNIT 600
 #define FLUSHB 632
 #define TERM1 640
 #define TERM2 672
+#define ADV 704
+#define MUL 712
+#define SHIFT 720
+#define ES16 728
+#define LOW32 792
+#define ONE 800
+#define CHAINK 804
+#define CHAINP 808
 
 // Offsets in poissonConsts (rows of 4 uint64): the SplitMix64 increment,
 // its two multipliers, and the weight.

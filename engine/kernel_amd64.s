@@ -125,15 +125,25 @@ DONE:                                              \
 	XORQ  T, Z               \
 	IMULQ POIS+PC2(R11), Z
 
-// DRAW1 advances the SplitMix64 stream of the neuron at OFF(R15)(R12*8)
-// (state += golden) and leaves the Poisson table's entry (DX) for the top
-// bits of its output in R14; R13 is scratch. The output's last step, z ^=
-// z >> 31, leaves its top bits as they are and is left out.
+// OUT64 is SplitMix64's last output step, z ^= z >> 31, on Z in a
+// general register; T is scratch.
+#define OUT64(Z, T) \
+	MOVQ Z, T   \
+	SHRQ $31, T \
+	XORQ T, Z
+
+// DRAW1 advances the SplitMix64 stream of the neuron at OFF(R15)(R12*8) by
+// c's increment (golden, or 0 in a step that takes the second half of a
+// pair of draws; see poisson.draw), leaves its output with this step's
+// half at the top (times c's multiplier) in R13 and the Poisson table's
+// entry (DX) for the top bits of that in R14.
 #define DRAW1(OFF) \
 	MOVQ  OFF(R15)(R12*8), R13 \
-	ADDQ  POIS+PGOLD(R11), R13 \
+	ADDQ  ADV(R11), R13        \
 	MOVQ  R13, OFF(R15)(R12*8) \
 	MIX64(R13, R14)            \
+	OUT64(R13, R14)            \
+	IMULQ MUL(R11), R13        \
 	SHRQ  $TABLESHIFT, R13     \
 	MOVL  (DX)(R13*4), R14
 
@@ -151,6 +161,48 @@ DONE:                                              \
 	VMOVMSKPS CNT, R13          \
 	TESTQ     R13, R13          \
 	JNZ       SEARCH
+
+// DRAWPAIR1 is DRAW1 for the first step of a two-step pass: the stream
+// advances by golden; the table entry of the output's high half goes to
+// R14, that of its low half (the second step's) to R13.
+#define DRAWPAIR1(OFF) \
+	MOVQ  OFF(R15)(R12*8), R13 \
+	ADDQ  POIS+PGOLD(R11), R13 \
+	MOVQ  R13, OFF(R15)(R12*8) \
+	MIX64(R13, R14)            \
+	OUT64(R13, R14)            \
+	MOVQ  R13, R14             \
+	SHRQ  $TABLESHIFT, R14     \
+	MOVL  (DX)(R14*4), R14     \
+	SHLQ  $32, R13             \
+	SHRQ  $TABLESHIFT, R13     \
+	MOVL  (DX)(R13*4), R13
+
+// DRAWPAIR4 is DRAW4 for the first step of a two-step pass (DRAWPAIR1),
+// the entries of the second step going to X10.
+#define DRAWPAIR4(CNT, SEARCH) \
+	DRAWPAIR1(0)                \
+	VMOVD     R14, CNT          \
+	VMOVD     R13, X10          \
+	DRAWPAIR1(8)                \
+	VPINSRD   $1, R14, CNT, CNT \
+	VPINSRD   $1, R13, X10, X10 \
+	DRAWPAIR1(16)               \
+	VPINSRD   $2, R14, CNT, CNT \
+	VPINSRD   $2, R13, X10, X10 \
+	DRAWPAIR1(24)               \
+	VPINSRD   $3, R14, CNT, CNT \
+	VPINSRD   $3, R13, X10, X10 \
+	VMOVMSKPS CNT, R13          \
+	TESTQ     R13, R13          \
+	JNZ       SEARCH
+
+// The halves of an output w the searches take, moved to the top of w:
+// that of c's multiplier (single steps), the high one (a pass's first
+// step) or the low one (its second).
+#define HALFSTEP IMULQ MUL(R11), R10
+#define HALFHI
+#define HALFLO SHLQ $32, R10
 
 // POISSON4LOOP is the body of updatePoissonAVX2 and updatePoissonFixedAVX2
 // once their arguments are in registers: per four neurons, SplitMix64 and
@@ -182,14 +234,15 @@ PDONE:                                  \
 	VZEROUPPER                          \
 	RET                                 \
 SEARCH:                                 \
-	SEARCH4(X5, SLANE, SSTEP, SFOUND, COUNTED)
+	SEARCH4(X5, HALFSTEP, SLANE, SSTEP, SFOUND, COUNTED)
 
-// SEARCH4 finishes the counts (in CNT) of the lanes in R13, whose table entries are
-// ambiguous, and goes on at COUNTED: for each, z again from the (advanced)
-// state, u = (z >> 11)·2^-53, k = ^entry; while u >= cdf[k], k++. R9, R10
-// and AX are spilled to serve as lane, k and scratch. SLANE, SSTEP and
-// SFOUND are labels unique to the expansion.
-#define SEARCH4(CNT, SLANE, SSTEP, SFOUND, COUNTED) \
+// SEARCH4 finishes the counts (in CNT) of the lanes in R13, whose table
+// entries are ambiguous, and goes on at COUNTED: for each, the output z
+// again from the (advanced) state, w = z with the step's half at the top
+// (HALF: HALFSTEP, HALFHI or HALFLO), u = (w >> 32)·2^-32, k = ^entry;
+// while u >= cdf[k], k++. R9, R10 and AX are spilled to serve as lane, k
+// and scratch. SLANE, SSTEP and SFOUND are labels unique to the expansion.
+#define SEARCH4(CNT, HALF, SLANE, SSTEP, SFOUND, COUNTED) \
 	VMOVDQU    CNT, ES(R11)             \
 	SPILLRK                             \
 	MOVQ       AX, ZS(R11)              \
@@ -200,12 +253,11 @@ SLANE:                                  \
 	LEAQ       (R12)(R9*1), R10         \
 	MOVQ       (R15)(R10*8), R10        \
 	MIX64(R10, AX)                      \
-	MOVQ       R10, AX                  \
-	SHRQ       $31, AX                  \
-	XORQ       AX, R10                  \
-	SHRQ       $11, R10                 \
+	OUT64(R10, AX)                      \
+	HALF                                \
+	SHRQ       $32, R10                 \
 	VCVTSI2SDQ R10, X11, X11            \
-	VMULSD     TWOM53(R11), X11, X11    \
+	VMULSD     TWOM32(R11), X11, X11    \
 	MOVL       ES(R11)(R9*4), R10       \
 	NOTL       R10                      \
 SSTEP:                                  \
@@ -326,11 +378,22 @@ SAME:
 	VMOVDQU  UNTIL(R11), X15   \
 	VPSUBD   X11, X15, X15
 
-// POISSONEX4(SEARCH, COUNTED) draws the Poisson counts of the four neurons
-// at R12 (streams at R15, table at DX), lane by lane as POISSON4LOOP does,
-// and adds weight·count to Y8.
-#define POISSONEX4(SEARCH, COUNTED) \
-	DRAW4(X7, SEARCH)         \
+// POISSONEX4A(SEARCH, COUNTED) draws the Poisson counts of the four
+// neurons at R12 (streams at R15, table at DX) for the first step of a pass
+// (DRAWPAIR4) and adds weight·count to Y8; POISSONEX4B does for the second
+// step from the table entries DRAWPAIR4 left in X10.
+#define POISSONEX4A(SEARCH, COUNTED) \
+	DRAWPAIR4(X7, SEARCH)     \
+COUNTED:                      \
+	VCVTDQ2PD X7, Y7          \
+	VMULPD    POIS+PW(R11), Y7, Y7 \
+	VADDPD    Y7, Y8, Y8
+
+#define POISSONEX4B(SEARCH, COUNTED) \
+	VMOVDQA   X10, X7         \
+	VMOVMSKPS X7, R13         \
+	TESTQ     R13, R13        \
+	JNZ       SEARCH          \
 COUNTED:                      \
 	VCVTDQ2PD X7, Y7          \
 	VMULPD    POIS+PW(R11), Y7, Y7 \
@@ -437,13 +500,13 @@ TEXT ·update2PoissonFixedAVX2(SB), NOSPLIT, $0-96
 ploop2a:
 	CMPQ R12, R10
 	JGE  pdone2a
-	PASS4(POISSONEX4(psearchaa, pcountedaa), POISSONEX4(psearchab, pcountedab), pf1a, pf2a, pnsa1, pnsa2, psamea)
+	PASS4(POISSONEX4A(psearchaa, pcountedaa), POISSONEX4B(psearchab, pcountedab), pf1a, pf2a, pnsa1, pnsa2, psamea)
 	ADDQ $4, R12
 	JMP  ploop2a
 pdone2a:
 	VZEROUPPER
 	RET
 psearchaa:
-	SEARCH4(X7, pslaneaa, psstepaa, psfoundaa, pcountedaa)
+	SEARCH4(X7, HALFHI, pslaneaa, psstepaa, psfoundaa, pcountedaa)
 psearchab:
-	SEARCH4(X7, pslaneab, psstepab, psfoundab, pcountedab)
+	SEARCH4(X7, HALFLO, pslaneab, psstepab, psfoundab, pcountedab)

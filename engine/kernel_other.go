@@ -50,6 +50,10 @@ func update2PoissonFixedAVX512(v, iex, iin *float64, sums, until *int32, mask *u
 	panic("update2PoissonFixedAVX512 without AVX-512")
 }
 
+func update2PoissonChainAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, chain *uint32, cdf *float64) {
+	panic("update2PoissonChainAVX512 without AVX-512")
+}
+
 func update2FixedAVX2(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int) {
 	panic("update2FixedAVX2 without AVX2")
 }

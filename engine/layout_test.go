@@ -11,9 +11,11 @@ import (
 func TestKernelConstsLayout(t *testing.T) {
 	var c kernelConsts
 	got := []uintptr{unsafe.Offsetof(c.now), unsafe.Offsetof(c.until), unsafe.Offsetof(c.zs),
-		unsafe.Offsetof(c.es), unsafe.Offsetof(c.spill), unsafe.Offsetof(c.twoM53), unsafe.Sizeof(c.f[0]),
-		unsafe.Offsetof(c.pois), unsafe.Offsetof(c.unit), unsafe.Offsetof(c.flushBelow), unsafe.Offsetof(c.terms)}
-	want := []uintptr{288, 320, 352, 416, 448, 464, 32, 472, 600, 632, 640}
+		unsafe.Offsetof(c.es), unsafe.Offsetof(c.spill), unsafe.Offsetof(c.twoM32), unsafe.Sizeof(c.f[0]),
+		unsafe.Offsetof(c.pois), unsafe.Offsetof(c.unit), unsafe.Offsetof(c.flushBelow), unsafe.Offsetof(c.terms),
+		unsafe.Offsetof(c.adv), unsafe.Offsetof(c.mul), unsafe.Offsetof(c.shift),
+		unsafe.Offsetof(c.es16), unsafe.Offsetof(c.low32), unsafe.Offsetof(c.one), unsafe.Offsetof(c.chainK), unsafe.Offsetof(c.chainPairs)}
+	want := []uintptr{288, 320, 352, 416, 448, 464, 32, 472, 600, 632, 640, 704, 712, 720, 728, 792, 800, 804, 808}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("kernelConsts offsets %v, the kernels use %v", got, want)
@@ -25,7 +27,7 @@ func TestKernelConstsLayout(t *testing.T) {
 	if packedNeurons*4 != 524288 {
 		t.Fatalf("a block of fixed-point sums is %d bytes; the two-step kernels use 524288", packedNeurons*4)
 	}
-	if 64-tableBits != 52 {
-		t.Fatalf("the Poisson table has %d bits; the kernels index it with the top 12", tableBits)
+	if 64-tableBits != 52 || 32-tableBits != 20 {
+		t.Fatalf("the Poisson table has %d bits; the kernels index it with the top 12 of a half", tableBits)
 	}
 }

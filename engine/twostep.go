@@ -67,11 +67,15 @@ func (s *Sim) twoStep() bool {
 	return true
 }
 
+// noChain makes the AVX-512 two-step passes gather table entries where
+// they would count against thresholds (benchmarks compare the two).
+var noChain bool
+
 // sums returns the fixed-point arrival sums of step u in a Run of two-step
-// passes: the first block for the steps an even number of steps after the
-// Run's first, the second for the others.
+// passes: the first block for even steps, the second for odd ones (passes
+// start at even steps, so the kernels find step u+1's after step u's).
 func (s *Sim) sums(u int64) (ex, in []int32) {
-	b := s.nrn.fixBlocks[(u-s.first)&1]
+	b := s.nrn.fixBlocks[u&1]
 	return b[:packedNeurons], b[packedNeurons:]
 }
 
@@ -105,7 +109,7 @@ func (s *Sim) currentHalf(seg segment, lo, hi int, u int64) {
 	for j := range iex {
 		ex := float64(fx[j]) * unit
 		if bg != nil {
-			ex += s.net.BgWeight * float64(seg.bg.draw(&bg[j]))
+			ex += s.net.BgWeight * float64(seg.bg.draw(&bg[j], u, s.net.BgFirst))
 		}
 		iex[j] = float64(iex[j]*p.P11ex) + ex
 		iin[j] = float64(iin[j]*p.P11in) + float64(fi[j])*unit
@@ -162,7 +166,7 @@ func (s *Sim) membraneAhead(seg segment, i int, u int64, flush bool) float64 {
 	ex := float64(fx[i]) * s.syn.unit
 	if s.bgOn(seg, u) {
 		st := s.inp.bgRNG[i]
-		ex += s.net.BgWeight * float64(seg.bg.draw(&st))
+		ex += s.net.BgWeight * float64(seg.bg.draw(&st, u, s.net.BgFirst))
 	}
 	v := nr.v[i]
 	iex := float64(nr.iex[i]*p.P11ex) + ex
@@ -213,7 +217,9 @@ func (s *Sim) pass2(wk *worker, u int64, flush int, spk1, spk2 []uint32) ([]uint
 		lo, hi := seg.lo, seg.hi
 		nv := 0
 		bg := s.bgOn(seg, u)
-		if lanes > 0 && bg == s.bgOn(seg, u+1) {
+		// The Poisson kernels draw both steps' counts from one output,
+		// which needs u even (work2 sees to it).
+		if lanes > 0 && bg == s.bgOn(seg, u+1) && (!bg || u&1 == 0) {
 			nv = (hi - lo) / lanes * lanes
 		}
 		if nv > 0 {
@@ -224,6 +230,9 @@ func (s *Sim) pass2(wk *worker, u int64, flush int, spk1, spk2 []uint32) ([]uint
 			mask := wk.scr.mask2[:nv/lanes]
 			v, iex, iin, sums, until := &nr.v[lo], &nr.iex[lo], &nr.iin[lo], &exA[lo], &nr.until[lo]
 			switch {
+			case bg && lanes == 8 && seg.bg.chain != nil && !noChain:
+				c.chainK, c.chainPairs = int32(seg.bg.chainK), uint64(len(seg.bg.chain)/2)
+				update2PoissonChainAVX512(v, iex, iin, sums, until, &mask[0], nv, c, flush, &s.inp.bgRNG[lo], &seg.bg.chain[0], &seg.bg.cdf[0])
 			case bg && lanes == 8:
 				update2PoissonFixedAVX512(v, iex, iin, sums, until, &mask[0], nv, c, flush, &s.inp.bgRNG[lo], &seg.bg.table32[0], &seg.bg.cdf[0])
 			case bg:
@@ -350,6 +359,30 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 	emit(0, 0, t0, spk)
 	finish(0, 1, t0, false)
 	u, b := t0, 1
+	// single is one step outside the passes: the currents of u, the
+	// membrane of u+1.
+	single := func() {
+		s.applyTo(wk, u)
+		for _, seg := range wk.segs {
+			s.currentHalf(seg, seg.lo, seg.hi, u)
+		}
+		if (u+1)%flushEvery == 0 {
+			s.flush(wk, u+1)
+		}
+		spk := wk.spk2[b][0][:0]
+		for _, seg := range wk.segs {
+			spk = s.membraneHalf(seg, seg.lo, seg.hi, u+1, spk)
+		}
+		emit(b, 0, u+1, spk)
+		finish(b, 1, u+1, false)
+		u++
+		b ^= 1
+	}
+	if u&1 != 0 && u+2 < t1 {
+		// Passes start at even steps, whose background draws open a
+		// pair (see poisson.draw).
+		single()
+	}
 	for u+2 < t1 {
 		// One in checkEvery steps, as work checks.
 		check := (u+1-t0)%checkEvery < 2
@@ -389,21 +422,7 @@ func (s *Sim) work2(ctx context.Context, k int, t0, t1 int64, record bool, progr
 		}
 	}
 	if u+1 < t1 {
-		// One step more: the currents of u, the membrane of u+1.
-		s.applyTo(wk, u)
-		for _, seg := range wk.segs {
-			s.currentHalf(seg, seg.lo, seg.hi, u)
-		}
-		if (u+1)%flushEvery == 0 {
-			s.flush(wk, u+1)
-		}
-		spk := wk.spk2[b][0][:0]
-		for _, seg := range wk.segs {
-			spk = s.membraneHalf(seg, seg.lo, seg.hi, u+1, spk)
-		}
-		emit(b, 0, u+1, spk)
-		finish(b, 1, u+1, false)
-		u++
+		single()
 	}
 	// The currents of u catch up with the membrane.
 	s.applyTo(wk, u)

@@ -28,6 +28,9 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 		prep      func(*Sim)
 		runs      []int64
 		minSpikes int
+		// tail, if not 0, is chainTail: thresholds that leave that
+		// fraction of the counts to the AVX-512 kernel's search.
+		tail float64
 	}{
 		{name: "dc", net: func() *Network { return fixedNet(false, false) },
 			runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
@@ -36,6 +39,11 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 			net.Pulses = nil
 			return net
 		}, runs: []int64{1, 2, 3, 4, 61, 64, 7, 1200, 129, 1529}, minSpikes: 1000},
+		{name: "poisson-searches", net: func() *Network {
+			net := fixedNet(true, false)
+			net.Pulses = nil
+			return net
+		}, tail: 0.01, runs: []int64{1, 64, 7, 300, 129}, minSpikes: 300},
 		{name: "tails", net: func() *Network {
 			// Populations of every size modulo 8: every tail the
 			// kernels leave to Go.
@@ -84,8 +92,11 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 							defer func() { twoStepChoice = twoStepAuto }()
 						}
 						fixedChoice = fixedAlways
+						if tc.tail != 0 {
+							chainTail = tc.tail
+						}
 						s, err := New(tc.net(), Options{Workers: workers})
-						fixedChoice = fixedAuto
+						fixedChoice, chainTail = fixedAuto, 0x1p-16
 						if err != nil {
 							t.Fatal(err)
 						}

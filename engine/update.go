@@ -188,7 +188,7 @@ func (s *Sim) updateSegment(wk *worker, seg segment, t int64, i0 float64, bg []u
 		if fused {
 			from = nv
 		}
-		s.drawPoisson(seg.bg, bg[from:], arrEx[from:len(bg)])
+		s.drawPoisson(seg.bg, bg[from:], arrEx[from:len(bg)], t)
 	}
 	if nv > 0 {
 		nr := &s.nrn
@@ -294,16 +294,16 @@ func (s *Sim) appendSpiking(spk []uint32, mask []uint8, lanes, lo int) []uint32 
 	return spk
 }
 
-// drawPoisson adds to arr[j] the background weight times a Poisson count
-// of pd drawn from stream bg[j], for every j: the neurons the vector
-// kernels leave (a segment's last few, or a segment without one shared
-// current).
-func (s *Sim) drawPoisson(pd *poisson, bg []uint64, arr []float64) {
+// drawPoisson adds to arr[j] the background weight times the Poisson count
+// of pd for step t drawn from stream bg[j], for every j: the neurons the
+// vector kernels leave (a segment's last few, or a segment without one
+// shared current).
+func (s *Sim) drawPoisson(pd *poisson, bg []uint64, arr []float64, t int64) {
 	bgW := s.net.BgWeight
 	for j := range bg {
 		// Without a branch: adding +0 leaves the (never negative zero)
 		// arrival sum as it is.
-		arr[j] += bgW * float64(pd.draw(&bg[j]))
+		arr[j] += bgW * float64(pd.draw(&bg[j], t, s.net.BgFirst))
 	}
 }
 
@@ -359,7 +359,7 @@ func (s *Sim) externalSpikes(t int64, e []extSpike) []extSpike {
 		}
 	} else if in.extRNG != nil && t >= s.net.ExtFirst && t <= s.net.ExtLast {
 		for j := range in.extRNG {
-			if c := in.extPD.draw(&in.extRNG[j]); c > 0 {
+			if c := in.extPD.draw(&in.extRNG[j], t, s.net.ExtFirst); c > 0 {
 				e = append(e, extSpike{src: uint32(s.total + j), mult: float64(c)})
 			}
 		}
