@@ -44,6 +44,19 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 			net.Pulses = nil
 			return net
 		}, tail: 0.01, runs: []int64{1, 64, 7, 300, 129}, minSpikes: 300},
+		{name: "poisson-means", net: func() *Network {
+			// Means from 0.0012 to 2 counts per step: thresholds of 2,
+			// 4, 6 and 8 entries, and the table.
+			net := fixedNet(true, false)
+			net.Pulses = nil
+			net.PopNames = []string{"A", "B", "C", "D", "E"}
+			net.PopStart = []int{0, 200, 400, 600, 800, 1003}
+			net.BgRate = []float64{12, 500, 3000, 8000, 20000}
+			for i := range net.Ie {
+				net.Ie[i] = 300
+			}
+			return net
+		}, runs: []int64{1, 64, 7, 300, 129}, minSpikes: 300},
 		{name: "tails", net: func() *Network {
 			// Populations of every size modulo 8: every tail the
 			// kernels leave to Go.
