@@ -237,6 +237,10 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 	wk := &s.wk[k]
 	wk.events += sy.grpEnd[g1-1] - start
 	queues := wk.queues
+	if sy.packed && mult == 1 {
+		s.deliverWords(queues, base, g0, g1, start)
+		return
+	}
 	for g := g0; g < g1; g++ {
 		end := sy.grpEnd[g]
 		dg := sy.grpDelay[g]
@@ -246,21 +250,51 @@ func (s *Sim) deliver(src uint32, k int, t int64, mult float64) {
 		}
 		q := &queues[slot]
 		tg := sy.target[start:end]
-		switch {
-		case sy.packed && mult == 1:
-			// The common case, kept free of calls but the copy: the
-			// group's words join its step's queue as they are.
-			if dg&grpNeg != 0 {
-				q.in = append(q.in, tg...)
-			} else {
-				q.ex = append(q.ex, tg...)
-			}
-		case sy.packed:
+		if sy.packed {
 			s.deliverPacked(q, tg, dg&grpNeg != 0, mult)
-		default:
+		} else {
 			s.deliverPlain(q, start, end, mult)
 		}
 		start = end
+	}
+}
+
+// deliverWords queues, for a spike of multiplicity 1 in a packed network,
+// the words of groups g .. g1-1 (the first from word start) as they are in
+// the queues of their arrival steps, queues[(base + delay) % slots], the
+// excitatory or inhibitory one by sign: this is the model's common case,
+// about 4 × 10^7 groups per second of model time at full scale. The vector
+// kernels take the groups in one call (deliverWordsAVX512,
+// deliverWordsAVX2: no call, growth check or write barrier per group)
+// until a queue must grow; Go takes that group, and all of them without
+// the kernels.
+func (s *Sim) deliverWords(queues []queue, base int, g, g1, start int64) {
+	sy := &s.syn
+	for g < g1 {
+		switch s.kernel {
+		case kernelAVX512:
+			g = deliverWordsAVX512(&queues[0], sy.slots, base, &sy.grpEnd[0], &sy.grpDelay[0], g, g1, start, &sy.target[0])
+		case kernelAVX2:
+			g = deliverWordsAVX2(&queues[0], sy.slots, base, &sy.grpEnd[0], &sy.grpDelay[0], g, g1, start, &sy.target[0])
+		}
+		if g == g1 {
+			return
+		}
+		start = 0
+		if g > 0 {
+			start = sy.grpEnd[g-1]
+		}
+		end, dg := sy.grpEnd[g], sy.grpDelay[g]
+		slot := base + int(dg&^grpNeg)
+		if slot >= sy.slots {
+			slot -= sy.slots
+		}
+		if q := &queues[slot]; dg&grpNeg != 0 {
+			q.in = append(q.in, sy.target[start:end]...)
+		} else {
+			q.ex = append(q.ex, sy.target[start:end]...)
+		}
+		g, start = g+1, end
 	}
 }
 

@@ -525,3 +525,73 @@ cdone2:
 	RET
 csearch:
 	SEARCH8C(cslane, csstep, csfound, ccounted)
+
+// func deliverWordsAVX512(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64
+//
+// Offsets in queue (TestKernelConstsLayout pins them): ex at 96, in at 120
+// (pointer, length, capacity), 144 bytes per queue.
+TEXT ·deliverWordsAVX512(SB), NOSPLIT, $0-80
+	MOVQ queues+0(FP), DI
+	MOVQ slots+8(FP), R8
+	MOVQ base+16(FP), R9
+	MOVQ grpEnd+24(FP), R10
+	MOVQ grpDelay+32(FP), R11
+	MOVQ from+40(FP), R12
+	MOVQ to+48(FP), R13
+	MOVQ start+56(FP), R14
+	MOVQ words+64(FP), R15
+wgroup:
+	CMPQ    R12, R13
+	JGE     wdone
+	MOVQ    (R10)(R12*8), AX
+	MOVWQZX (R11)(R12*2), BX
+	MOVQ    BX, CX
+	ANDQ    $0x7fff, CX
+	ADDQ    R9, CX
+	CMPQ    CX, R8
+	JLT     wslot
+	SUBQ    R8, CX
+wslot:
+	IMUL3Q  $144, CX, CX
+	ADDQ    DI, CX
+	LEAQ    96(CX), DX
+	TESTQ   $0x8000, BX
+	JZ      wex
+	LEAQ    120(CX), DX
+wex:
+	MOVQ    AX, SI
+	SUBQ    R14, SI
+	MOVQ    8(DX), BX
+	LEAQ    (BX)(SI*1), CX
+	CMPQ    CX, 16(DX)
+	JGT     wdone
+	MOVQ    CX, 8(DX)
+	MOVQ    (DX), CX
+	LEAQ    (CX)(BX*4), CX
+	LEAQ    (R15)(R14*4), BX
+wcopy:
+	CMPQ      SI, $16
+	JLT       wtail
+	VMOVDQU32 (BX), Z0
+	VMOVDQU32 Z0, (CX)
+	ADDQ      $64, BX
+	ADDQ      $64, CX
+	SUBQ      $16, SI
+	JMP       wcopy
+wtail:
+	TESTQ     SI, SI
+	JZ        wnext
+	MOVQ      $1, DX
+	SHLXQ     SI, DX, DX
+	DECQ      DX
+	KMOVW     DX, K1
+	VMOVDQU32 (BX), K1, Z0
+	VMOVDQU32 Z0, K1, (CX)
+wnext:
+	MOVQ AX, R14
+	INCQ R12
+	JMP  wgroup
+wdone:
+	MOVQ R12, ret+72(FP)
+	VZEROUPPER
+	RET

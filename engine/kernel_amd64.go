@@ -123,3 +123,18 @@ func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 //
 //go:noescape
 func prefetch(p unsafe.Pointer)
+
+// deliverWordsAVX512 queues the packed words of groups from .. to-1 (the
+// first starting at word start) as Sim.deliverWords does, into
+// queues[(base + delay) % slots], sixteen words a move (the last few under
+// a mask), and returns the first group it did not queue: to, or one whose
+// queue must grow.
+//
+//go:noescape
+func deliverWordsAVX512(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64
+
+// deliverWordsAVX2 is deliverWordsAVX512 for AVX2: eight words a move, the
+// last few one by one.
+//
+//go:noescape
+func deliverWordsAVX2(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64

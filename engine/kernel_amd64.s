@@ -510,3 +510,72 @@ psearchaa:
 	SEARCH4(X7, HALFHI, pslaneaa, psstepaa, psfoundaa, pcountedaa)
 psearchab:
 	SEARCH4(X7, HALFLO, pslaneab, psstepab, psfoundab, pcountedab)
+
+// func deliverWordsAVX2(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64
+//
+// deliverWords with AVX2: eight words a move, the last few one by one.
+TEXT ·deliverWordsAVX2(SB), NOSPLIT, $0-80
+	MOVQ queues+0(FP), DI
+	MOVQ slots+8(FP), R8
+	MOVQ base+16(FP), R9
+	MOVQ grpEnd+24(FP), R10
+	MOVQ grpDelay+32(FP), R11
+	MOVQ from+40(FP), R12
+	MOVQ to+48(FP), R13
+	MOVQ start+56(FP), R14
+	MOVQ words+64(FP), R15
+vgroup:
+	CMPQ    R12, R13
+	JGE     vdone
+	MOVQ    (R10)(R12*8), AX
+	MOVWQZX (R11)(R12*2), BX
+	MOVQ    BX, CX
+	ANDQ    $0x7fff, CX
+	ADDQ    R9, CX
+	CMPQ    CX, R8
+	JLT     vslot
+	SUBQ    R8, CX
+vslot:
+	IMUL3Q  $144, CX, CX
+	ADDQ    DI, CX
+	LEAQ    96(CX), DX
+	TESTQ   $0x8000, BX
+	JZ      vex
+	LEAQ    120(CX), DX
+vex:
+	MOVQ    AX, SI
+	SUBQ    R14, SI
+	MOVQ    8(DX), BX
+	LEAQ    (BX)(SI*1), CX
+	CMPQ    CX, 16(DX)
+	JGT     vdone
+	MOVQ    CX, 8(DX)
+	MOVQ    (DX), CX
+	LEAQ    (CX)(BX*4), CX
+	LEAQ    (R15)(R14*4), BX
+vcopy:
+	CMPQ    SI, $8
+	JLT     vtail
+	VMOVDQU (BX), Y0
+	VMOVDQU Y0, (CX)
+	ADDQ    $32, BX
+	ADDQ    $32, CX
+	SUBQ    $8, SI
+	JMP     vcopy
+vtail:
+	TESTQ SI, SI
+	JZ    vnext
+	MOVL  (BX), DX
+	MOVL  DX, (CX)
+	ADDQ  $4, BX
+	ADDQ  $4, CX
+	DECQ  SI
+	JMP   vtail
+vnext:
+	MOVQ AX, R14
+	INCQ R12
+	JMP  vgroup
+vdone:
+	MOVQ R12, ret+72(FP)
+	VZEROUPPER
+	RET

@@ -67,3 +67,11 @@ func copyEvents(dstT *uint32, dstW *float32, srcT *uint32, srcW *uint16, n int) 
 }
 
 func prefetch(p unsafe.Pointer) {}
+
+func deliverWordsAVX512(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64 {
+	panic("deliverWordsAVX512 without AVX-512")
+}
+
+func deliverWordsAVX2(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64 {
+	panic("deliverWordsAVX2 without AVX2")
+}

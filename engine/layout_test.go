@@ -6,8 +6,8 @@ import (
 )
 
 // TestKernelConstsLayout pins the offsets the assembly kernels use for the
-// fields of kernelConsts and poissonConsts, and the Poisson table's size
-// (kernel_amd64.h's TABLESHIFT).
+// fields of kernelConsts, poissonConsts and queue, and the Poisson table's
+// size (kernel_amd64.h's TABLESHIFT).
 func TestKernelConstsLayout(t *testing.T) {
 	var c kernelConsts
 	got := []uintptr{unsafe.Offsetof(c.now), unsafe.Offsetof(c.until), unsafe.Offsetof(c.zs),
@@ -20,6 +20,10 @@ func TestKernelConstsLayout(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("kernelConsts offsets %v, the kernels use %v", got, want)
 		}
+	}
+	var q queue
+	if unsafe.Offsetof(q.ex) != 96 || unsafe.Offsetof(q.in) != 120 || unsafe.Sizeof(q) != 144 {
+		t.Fatalf("queue: ex at %d, in at %d, %d bytes; deliverWords uses 96, 120, 144", unsafe.Offsetof(q.ex), unsafe.Offsetof(q.in), unsafe.Sizeof(q))
 	}
 	if unsafe.Sizeof(poissonConsts{}) != 128 {
 		t.Fatalf("poissonConsts is %d bytes; the kernels use 128", unsafe.Sizeof(poissonConsts{}))
