@@ -45,13 +45,13 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 			return net
 		}, tail: 0.01, runs: []int64{1, 64, 7, 300, 129}, minSpikes: 300},
 		{name: "poisson-means", net: func() *Network {
-			// Means from 0.0012 to 2 counts per step: thresholds of 2,
-			// 4, 6 and 8 entries, and the table.
+			// Means from 0.0012 to 2 counts per step: 2, 3 (padded to
+			// 4), 4 and 7 (padded to 8) thresholds, and the table.
 			net := fixedNet(true, false)
 			net.Pulses = nil
 			net.PopNames = []string{"A", "B", "C", "D", "E"}
 			net.PopStart = []int{0, 200, 400, 600, 800, 1003}
-			net.BgRate = []float64{12, 500, 3000, 8000, 20000}
+			net.BgRate = []float64{12, 500, 3000, 13000, 20000}
 			for i := range net.Ie {
 				net.Ie[i] = 300
 			}
@@ -109,7 +109,7 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 							chainTail = tc.tail
 						}
 						s, err := New(tc.net(), Options{Workers: workers})
-						fixedChoice, chainTail = fixedAuto, 0x1p-16
+						fixedChoice, chainTail = fixedAuto, 0x1p-11
 						if err != nil {
 							t.Fatal(err)
 						}
