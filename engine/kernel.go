@@ -104,11 +104,11 @@ type kernelConsts struct {
 	adv, mul, shift uint64
 	// The two-step AVX-512 kernel with thresholds (poisson.chain): the
 	// counts of the lanes it searches, the low 32 bits of a uint64, 1,
-	// and the segment's chainK and number of threshold pairs.
+	// and the segment's number of threshold pairs.
 	es16       [16]int32
 	low32      uint64
 	one        int32
-	chainK     int32
+	_          int32
 	chainPairs uint64
 }
 

@@ -356,8 +356,8 @@ COUNTED:                   \
 // eight neurons at R12 (streams at R15) for both steps of a pass without
 // the table: each 32-bit half of the outputs in Z8 is counted against the
 // thresholds at DX (CHAINP(R11) pairs), the counts left in Z10's dwords
-// (the first step's in the high ones); lanes whose count reaches CHAINK go
-// to SEARCH. It adds weight·count of the first step to Z7; POISSONEX8D
+// (the first step's in the high ones); the lanes above the last (largest)
+// threshold, whose count is chainK, go to SEARCH. It adds weight·count of the first step to Z7; POISSONEX8D
 // does for the second step.
 #define POISSONEX8C(CHAIN, SEARCH, COUNTED) \
 	MIX8(R15, R12, Z8, Z9, Z28, Z29, Z30)  \
@@ -372,8 +372,7 @@ CHAIN:                                     \
 	ADDQ         $8, R14                   \
 	DECQ         R13                       \
 	JNZ          CHAIN                     \
-	VPCMPUD.BCST $5, CHAINK(R11), Z10, K3  \
-	KORTESTW     K3, K3                    \
+	KORTESTW     K1, K1                    \
 	JNZ          SEARCH                    \
 COUNTED:                                   \
 	VPSRLQ       $32, Z10, Z9              \
@@ -387,7 +386,7 @@ COUNTED:                                   \
 	VMULPD       Z31, Z9, Z9         \
 	VADDPD       Z9, Z7, Z7
 
-// SEARCH8C finishes the counts of POISSONEX8C's lanes in K3 and goes on at
+// SEARCH8C finishes the counts of POISSONEX8C's lanes in K1 and goes on at
 // COUNTED: for each dword lane, u = h·2^-32 with h its half of Z8, k from
 // its count (chainK); while u >= cdf[k], k++. R9, R10 are spilled to serve
 // as lane and k. SLANE, SSTEP and SFOUND are labels unique to the
@@ -396,7 +395,7 @@ COUNTED:                                   \
 	VMOVDQU64  Z8, ZS(R11)                 \
 	VMOVDQU32  Z10, ES16(R11)              \
 	SPILLRK                                \
-	KMOVW      K3, R14                     \
+	KMOVW      K1, R14                     \
 	MOVQ       cdf+88(FP), R13             \
 SLANE:                                     \
 	BSFQ       R14, R9                     \
@@ -503,7 +502,7 @@ psearchb:
 // func update2PoissonChainAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, chain *uint32, cdf *float64)
 //
 // update2PoissonFixedAVX512 with the counts from the thresholds chain
-// (poisson.chain; c holds chainK and the number of pairs) instead of the
+// (poisson.chain; c holds the number of pairs) instead of the
 // table.
 TEXT ·update2PoissonChainAVX512(SB), NOSPLIT, $0-96
 	PASSCONSTS8

@@ -94,8 +94,8 @@ func update2FixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, 
 func update2PoissonFixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64)
 
 // update2PoissonChainAVX512 is update2PoissonFixedAVX512 for a segment
-// whose Poisson counts come from thresholds (poisson.chain, c.chainK and
-// c.chainPairs set) rather than the table: one compare of each threshold
+// whose Poisson counts come from thresholds (poisson.chain, c.chainPairs
+// set) rather than the table: one compare of each threshold
 // counts both steps' halves of the eight outputs.
 //
 //go:noescape

@@ -35,7 +35,6 @@
 #define ES16 728
 #define LOW32 792
 #define ONE 800
-#define CHAINK 804
 #define CHAINP 808
 
 // Offsets in poissonConsts (rows of 4 uint64): the SplitMix64 increment,

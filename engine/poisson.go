@@ -14,8 +14,10 @@ type poisson struct {
 	// chain, if not nil, are the thresholds of the two-step AVX-512
 	// kernel's counts without the table: the count of h is the number of
 	// chain[k] < h (h > chain[k] exactly where h·2^-32 >= cdf[k]), for the
-	// first chainK entries of cdf, padded to an even length with
-	// 0xffffffff; where it is chainK, the search goes on from there.
+	// first chainK entries of cdf, the largest last, after a 0xffffffff
+	// where chainK is odd (so that the kernel compares in pairs and its
+	// last compare tells the lanes that reach chainK); where the count is
+	// chainK, the search goes on from there.
 	// chainK is the fewest entries that leave a count of chainK or more
 	// with probability at most chainTail.
 	chain  []uint32
@@ -89,11 +91,11 @@ func newPoisson(lambda float64) *poisson {
 	}
 	if k = min(k, len(pt.cdf)-1); k >= 1 && k <= chainMax {
 		pt.chainK = k
-		for _, c := range pt.cdf[:k] {
-			pt.chain = append(pt.chain, uint32(math.Ceil(c*0x1p32)-1))
-		}
 		if k%2 != 0 {
 			pt.chain = append(pt.chain, math.MaxUint32)
+		}
+		for _, c := range pt.cdf[:k] {
+			pt.chain = append(pt.chain, uint32(math.Ceil(c*0x1p32)-1))
 		}
 	}
 	return pt

@@ -231,7 +231,7 @@ func (s *Sim) pass2(wk *worker, u int64, flush int, spk1, spk2 []uint32) ([]uint
 			v, iex, iin, sums, until := &nr.v[lo], &nr.iex[lo], &nr.iin[lo], &exA[lo], &nr.until[lo]
 			switch {
 			case bg && lanes == 8 && seg.bg.chain != nil && !noChain:
-				c.chainK, c.chainPairs = int32(seg.bg.chainK), uint64(len(seg.bg.chain)/2)
+				c.chainPairs = uint64(len(seg.bg.chain) / 2)
 				update2PoissonChainAVX512(v, iex, iin, sums, until, &mask[0], nv, c, flush, &s.inp.bgRNG[lo], &seg.bg.chain[0], &seg.bg.cdf[0])
 			case bg && lanes == 8:
 				update2PoissonFixedAVX512(v, iex, iin, sums, until, &mask[0], nv, c, flush, &s.inp.bgRNG[lo], &seg.bg.table32[0], &seg.bg.cdf[0])
