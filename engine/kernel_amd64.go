@@ -134,7 +134,7 @@ func prefetch(p unsafe.Pointer)
 func deliverWordsAVX512(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64
 
 // deliverWordsAVX2 is deliverWordsAVX512 for AVX2: eight words a move, the
-// last few one by one.
+// last few in one move of the group's last eight.
 //
 //go:noescape
 func deliverWordsAVX2(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64

@@ -513,7 +513,9 @@ psearchab:
 
 // func deliverWordsAVX2(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64
 //
-// deliverWords with AVX2: eight words a move, the last few one by one.
+// deliverWordsAVX2: eight words a move, the last few in one move of the
+// group's last eight (over words already copied), four-word moves for
+// groups of four to seven, words one by one for fewer.
 TEXT ·deliverWordsAVX2(SB), NOSPLIT, $0-80
 	MOVQ queues+0(FP), DI
 	MOVQ slots+8(FP), R8
@@ -553,15 +555,31 @@ vex:
 	MOVQ    (DX), CX
 	LEAQ    (CX)(BX*4), CX
 	LEAQ    (R15)(R14*4), BX
-vcopy:
 	CMPQ    SI, $8
-	JLT     vtail
+	JLT     vshort
+	LEAQ    -32(BX)(SI*4), R14
+	LEAQ    -32(CX)(SI*4), DX
+vcopy:
 	VMOVDQU (BX), Y0
 	VMOVDQU Y0, (CX)
 	ADDQ    $32, BX
 	ADDQ    $32, CX
 	SUBQ    $8, SI
-	JMP     vcopy
+	CMPQ    SI, $8
+	JGE     vcopy
+	TESTQ   SI, SI
+	JZ      vnext
+	VMOVDQU (R14), Y0
+	VMOVDQU Y0, (DX)
+	JMP     vnext
+vshort:
+	CMPQ    SI, $4
+	JLT     vtail
+	VMOVDQU -16(BX)(SI*4), X1
+	VMOVDQU (BX), X0
+	VMOVDQU X0, (CX)
+	VMOVDQU X1, -16(CX)(SI*4)
+	JMP     vnext
 vtail:
 	TESTQ SI, SI
 	JZ    vnext
