@@ -418,6 +418,29 @@ SFOUND:                                    \
 	UNSPILLRK                              \
 	JMP        COUNTED
 
+// POISSONPASS8(TAB, EXA, EXB, LOOP, DONE, F1, F2, NOSPIKE) is the body of
+// the two-step Poisson kernels: the constants of a pass and of the streams
+// (states at R15, the argument TAB at DX), and the passes over the neurons
+// with EXA and EXB drawing the two steps' counts.
+#define POISSONPASS8(TAB, EXA, EXB, LOOP, DONE, F1, F2, NOSPIKE) \
+	PASSCONSTS8                       \
+	MOVQ         state+72(FP), R15    \
+	MOVQ         TAB+80(FP), DX       \
+	VPBROADCASTQ POIS+PGOLD(R11), Z28 \
+	VPBROADCASTQ POIS+PC1(R11), Z29   \
+	VPBROADCASTQ POIS+PC2(R11), Z30   \
+	VBROADCASTSD POIS+PW(R11), Z31    \
+	XORQ         R12, R12             \
+LOOP:                                     \
+	CMPQ R12, R10                     \
+	JGE  DONE                         \
+	PASS8(EXA, EXB, F1, F2, NOSPIKE)  \
+	ADDQ $8, R12                      \
+	JMP  LOOP                         \
+DONE:                                     \
+	VZEROUPPER                        \
+	RET
+
 // func updateAVX512(v, iex, iin, ie, arrEx, arrIn *float64, until *int32, mask *uint8, n int, c *kernelConsts)
 TEXT ·updateAVX512(SB), NOSPLIT, $0-80
 	UPDATEARGS
@@ -474,26 +497,11 @@ done2:
 
 // func update2PoissonFixedAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, table *int32, cdf *float64)
 //
-// update2FixedAVX512 with each step's Poisson counts drawn (as
-// updatePoissonFixedAVX512 does) and added to its excitatory input.
+// update2FixedAVX512 with both steps' Poisson counts drawn from one output
+// of each neuron's stream (see poisson.draw) and added to their excitatory
+// input, the counts from the table.
 TEXT ·update2PoissonFixedAVX512(SB), NOSPLIT, $0-96
-	PASSCONSTS8
-	MOVQ         state+72(FP), R15
-	MOVQ         table+80(FP), DX
-	VPBROADCASTQ POIS+PGOLD(R11), Z28
-	VPBROADCASTQ POIS+PC1(R11), Z29
-	VPBROADCASTQ POIS+PC2(R11), Z30
-	VBROADCASTSD POIS+PW(R11), Z31
-	XORQ         R12, R12
-ploop2:
-	CMPQ R12, R10
-	JGE  pdone2
-	PASS8(POISSONEX8A(psearcha, pcounteda), POISSONEX8B(psearchb, pcountedb), pf1, pf2, pnospike2)
-	ADDQ $8, R12
-	JMP  ploop2
-pdone2:
-	VZEROUPPER
-	RET
+	POISSONPASS8(table, POISSONEX8A(psearcha, pcounteda), POISSONEX8B(psearchb, pcountedb), ploop2, pdone2, pf1, pf2, pnospike2)
 psearcha:
 	SEARCH8(pslanea, psstepa, psfounda, pcounteda)
 psearchb:
@@ -502,72 +510,17 @@ psearchb:
 // func update2PoissonChainAVX512(v, iex, iin *float64, sums, until *int32, mask *uint16, n int, c *kernelConsts, flush int, state *uint64, chain *uint32, cdf *float64)
 //
 // update2PoissonFixedAVX512 with the counts from the thresholds chain
-// (poisson.chain; c holds the number of pairs) instead of the
-// table.
+// (poisson.chain; c holds the number of pairs) instead of the table.
 TEXT ·update2PoissonChainAVX512(SB), NOSPLIT, $0-96
-	PASSCONSTS8
-	MOVQ         state+72(FP), R15
-	MOVQ         chain+80(FP), DX
-	VPBROADCASTQ POIS+PGOLD(R11), Z28
-	VPBROADCASTQ POIS+PC1(R11), Z29
-	VPBROADCASTQ POIS+PC2(R11), Z30
-	VBROADCASTSD POIS+PW(R11), Z31
-	XORQ         R12, R12
-cloop2:
-	CMPQ R12, R10
-	JGE  cdone2
-	PASS8(POISSONEX8C(cchain, csearch, ccounted), POISSONEX8D, cf1, cf2, cnospike2)
-	ADDQ $8, R12
-	JMP  cloop2
-cdone2:
-	VZEROUPPER
-	RET
+	POISSONPASS8(chain, POISSONEX8C(cchain, csearch, ccounted), POISSONEX8D, cloop2, cdone2, cf1, cf2, cnospike2)
 csearch:
 	SEARCH8C(cslane, csstep, csfound, ccounted)
 
 // func deliverWordsAVX512(queues *queue, slots, base int, grpEnd *int64, grpDelay *uint16, from, to, start int64, words *uint32) int64
-//
-// Offsets in queue (TestKernelConstsLayout pins them): ex at 96, in at 120
-// (pointer, length, capacity), 144 bytes per queue.
 TEXT ·deliverWordsAVX512(SB), NOSPLIT, $0-80
-	MOVQ queues+0(FP), DI
-	MOVQ slots+8(FP), R8
-	MOVQ base+16(FP), R9
-	MOVQ grpEnd+24(FP), R10
-	MOVQ grpDelay+32(FP), R11
-	MOVQ from+40(FP), R12
-	MOVQ to+48(FP), R13
-	MOVQ start+56(FP), R14
-	MOVQ words+64(FP), R15
+	WORDSARGS
 wgroup:
-	CMPQ    R12, R13
-	JGE     wdone
-	MOVQ    (R10)(R12*8), AX
-	MOVWQZX (R11)(R12*2), BX
-	MOVQ    BX, CX
-	ANDQ    $0x7fff, CX
-	ADDQ    R9, CX
-	CMPQ    CX, R8
-	JLT     wslot
-	SUBQ    R8, CX
-wslot:
-	IMUL3Q  $144, CX, CX
-	ADDQ    DI, CX
-	LEAQ    96(CX), DX
-	TESTQ   $0x8000, BX
-	JZ      wex
-	LEAQ    120(CX), DX
-wex:
-	MOVQ    AX, SI
-	SUBQ    R14, SI
-	MOVQ    8(DX), BX
-	LEAQ    (BX)(SI*1), CX
-	CMPQ    CX, 16(DX)
-	JGT     wdone
-	MOVQ    CX, 8(DX)
-	MOVQ    (DX), CX
-	LEAQ    (CX)(BX*4), CX
-	LEAQ    (R15)(R14*4), BX
+	WORDSGROUP(wdone, wslot, wex)
 wcopy:
 	CMPQ      SI, $16
 	JLT       wtail
@@ -591,6 +544,4 @@ wnext:
 	INCQ R12
 	JMP  wgroup
 wdone:
-	MOVQ R12, ret+72(FP)
-	VZEROUPPER
-	RET
+	WORDSDONE

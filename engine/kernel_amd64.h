@@ -113,3 +113,61 @@
 	MOVQ mask+40(FP), R9  \
 	MOVQ n+48(FP), R10    \
 	MOVQ c+56(FP), R11
+
+// The delivery kernels (deliverWordsAVX512, deliverWordsAVX2). Offsets in
+// queue (TestKernelConstsLayout pins them): ex at 96, in at 120 (pointer,
+// length, capacity), 144 bytes per queue.
+
+// WORDSARGS loads their arguments (queues, slots, base, grpEnd, grpDelay,
+// from, to, start, words) into DI, R8, R9, R10, R11, R12, R13, R14, R15.
+#define WORDSARGS \
+	MOVQ queues+0(FP), DI    \
+	MOVQ slots+8(FP), R8     \
+	MOVQ base+16(FP), R9     \
+	MOVQ grpEnd+24(FP), R10  \
+	MOVQ grpDelay+32(FP), R11 \
+	MOVQ from+40(FP), R12    \
+	MOVQ to+48(FP), R13      \
+	MOVQ start+56(FP), R14   \
+	MOVQ words+64(FP), R15
+
+// WORDSGROUP takes group R12, whose words start at R14: it goes to DONE
+// when R12 is R13 or the group's queue must grow; else it advances the
+// queue's length and leaves the group's end in AX, its number of words in
+// SI, their source in BX and destination in CX. SLOT and EX are labels
+// unique to the expansion.
+#define WORDSGROUP(DONE, SLOT, EX) \
+	CMPQ    R12, R13         \
+	JGE     DONE             \
+	MOVQ    (R10)(R12*8), AX \
+	MOVWQZX (R11)(R12*2), BX \
+	MOVQ    BX, CX           \
+	ANDQ    $0x7fff, CX      \
+	ADDQ    R9, CX           \
+	CMPQ    CX, R8           \
+	JLT     SLOT             \
+	SUBQ    R8, CX           \
+SLOT:                            \
+	IMUL3Q  $144, CX, CX     \
+	ADDQ    DI, CX           \
+	LEAQ    96(CX), DX       \
+	TESTQ   $0x8000, BX      \
+	JZ      EX               \
+	LEAQ    120(CX), DX      \
+EX:                              \
+	MOVQ    AX, SI           \
+	SUBQ    R14, SI          \
+	MOVQ    8(DX), BX        \
+	LEAQ    (BX)(SI*1), CX   \
+	CMPQ    CX, 16(DX)       \
+	JGT     DONE             \
+	MOVQ    CX, 8(DX)        \
+	MOVQ    (DX), CX         \
+	LEAQ    (CX)(BX*4), CX   \
+	LEAQ    (R15)(R14*4), BX
+
+// WORDSDONE returns the group the kernel stopped at.
+#define WORDSDONE \
+	MOVQ R12, ret+72(FP) \
+	VZEROUPPER           \
+	RET

@@ -517,44 +517,9 @@ psearchab:
 // group's last eight (over words already copied), four-word moves for
 // groups of four to seven, words one by one for fewer.
 TEXT ·deliverWordsAVX2(SB), NOSPLIT, $0-80
-	MOVQ queues+0(FP), DI
-	MOVQ slots+8(FP), R8
-	MOVQ base+16(FP), R9
-	MOVQ grpEnd+24(FP), R10
-	MOVQ grpDelay+32(FP), R11
-	MOVQ from+40(FP), R12
-	MOVQ to+48(FP), R13
-	MOVQ start+56(FP), R14
-	MOVQ words+64(FP), R15
+	WORDSARGS
 vgroup:
-	CMPQ    R12, R13
-	JGE     vdone
-	MOVQ    (R10)(R12*8), AX
-	MOVWQZX (R11)(R12*2), BX
-	MOVQ    BX, CX
-	ANDQ    $0x7fff, CX
-	ADDQ    R9, CX
-	CMPQ    CX, R8
-	JLT     vslot
-	SUBQ    R8, CX
-vslot:
-	IMUL3Q  $144, CX, CX
-	ADDQ    DI, CX
-	LEAQ    96(CX), DX
-	TESTQ   $0x8000, BX
-	JZ      vex
-	LEAQ    120(CX), DX
-vex:
-	MOVQ    AX, SI
-	SUBQ    R14, SI
-	MOVQ    8(DX), BX
-	LEAQ    (BX)(SI*1), CX
-	CMPQ    CX, 16(DX)
-	JGT     vdone
-	MOVQ    CX, 8(DX)
-	MOVQ    (DX), CX
-	LEAQ    (CX)(BX*4), CX
-	LEAQ    (R15)(R14*4), BX
+	WORDSGROUP(vdone, vslot, vex)
 	CMPQ    SI, $8
 	JLT     vshort
 	LEAQ    -32(BX)(SI*4), R14
@@ -594,6 +559,4 @@ vnext:
 	INCQ R12
 	JMP  vgroup
 vdone:
-	MOVQ R12, ret+72(FP)
-	VZEROUPPER
-	RET
+	WORDSDONE
