@@ -44,6 +44,15 @@ func TestTwoStepMatchesSingle(t *testing.T) {
 			net.Pulses = nil
 			return net
 		}, tail: 0.01, runs: []int64{1, 64, 7, 300, 129}, minSpikes: 300},
+		{name: "poisson-large", net: func() *Network {
+			// 10 counts per step, thresholds leaving almost all to the
+			// search: counts far above the thresholds' (and above 15).
+			net := fixedNet(true, false)
+			net.Pulses = nil
+			net.BgRate = []float64{2000, 100000}
+			net.BgWeight = 10
+			return net
+		}, tail: 0.9999, runs: []int64{1, 64, 7, 300, 129}, minSpikes: 300},
 		{name: "poisson-means", net: func() *Network {
 			// Means from 0.0012 to 2 counts per step: 2, 3 (padded to
 			// 4), 4 and 7 (padded to 8) thresholds, and the table.
