@@ -108,7 +108,6 @@ type kernelConsts struct {
 	es16       [16]int32
 	low32      uint64
 	one        int32
-	_          int32
 	chainPairs uint64
 }
 

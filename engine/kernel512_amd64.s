@@ -128,6 +128,18 @@ NOSPIKE:
 	VPSLLVQ.BCST SHIFT(R11), Z8, Z8       \
 	LOOKUP8(SEARCH)
 
+// CDFSTEP8 is the inversion's search from count R10 for the uniform in
+// X11, the cdf at R13: while u >= cdf[k], k++; then on at SFOUND. SSTEP and
+// SFOUND are labels unique to the expansion.
+#define CDFSTEP8(SSTEP, SFOUND) \
+SSTEP:                                    \
+	VCMPSD   $0x1d, (R13)(R10*8), X11, K4 \
+	KORTESTW K4, K4                       \
+	JZ       SFOUND                       \
+	INCQ     R10                          \
+	JMP      SSTEP                        \
+SFOUND:
+
 // SEARCH8 finishes the counts of the lanes in K3, whose table entries are
 // ambiguous, and goes on at COUNTED: for each, u = (w >> 32)·2^-32 with w
 // the lane's number in Z8 (left as it is), k = ^entry; while u >= cdf[k],
@@ -147,14 +159,8 @@ SLANE: \
 	VPSRLQ    $32, X11, X11 \
 	VCVTQQ2PD X11, X11 \
 	VMULSD    TWOM32(R11), X11, X11 \
-SSTEP: \
-	VCMPSD   $0x1d, (R13)(R10*8), X11, K4 \
-	KORTESTW K4, K4 \
-	JZ       SFOUND \
-	INCQ     R10 \
-	JMP      SSTEP \
-SFOUND: \
-	SEARCHNEXT(SLANE) \
+	CDFSTEP8(SSTEP, SFOUND) \
+	SEARCHNEXT(ES, SLANE) \
 	VMOVDQU32 ES(R11), Y10 \
 	UNSPILLRK \
 	JMP       COUNTED
@@ -357,8 +363,9 @@ COUNTED:                   \
 // the table: each 32-bit half of the outputs in Z8 is counted against the
 // thresholds at DX (CHAINP(R11) pairs), the counts left in Z10's dwords
 // (the first step's in the high ones); the lanes above the last (largest)
-// threshold, whose count is chainK, go to SEARCH. It adds weight·count of the first step to Z7; POISSONEX8D
-// does for the second step.
+// threshold, whose count is the thresholds' number K, go to SEARCH. It
+// adds weight·count of the first step to Z7; POISSONEX8D does for the
+// second step.
 #define POISSONEX8C(CHAIN, SEARCH, COUNTED) \
 	MIX8(R15, R12, Z8, Z9, Z28, Z29, Z30)  \
 	VPXORD       Z10, Z10, Z10             \
@@ -388,7 +395,7 @@ COUNTED:                                   \
 
 // SEARCH8C finishes the counts of POISSONEX8C's lanes in K1 and goes on at
 // COUNTED: for each dword lane, u = h·2^-32 with h its half of Z8, k from
-// its count (chainK); while u >= cdf[k], k++. R9, R10 are spilled to serve
+// its count (K); while u >= cdf[k], k++. R9, R10 are spilled to serve
 // as lane and k. SLANE, SSTEP and SFOUND are labels unique to the
 // expansion.
 #define SEARCH8C(SLANE, SSTEP, SFOUND, COUNTED) \
@@ -403,17 +410,8 @@ SLANE:                                     \
 	VCVTSI2SDQ R10, X11, X11               \
 	VMULSD     TWOM32(R11), X11, X11       \
 	MOVL       ES16(R11)(R9*4), R10        \
-SSTEP:                                     \
-	VCMPSD     $0x1d, (R13)(R10*8), X11, K4 \
-	KORTESTW   K4, K4                      \
-	JZ         SFOUND                      \
-	INCQ       R10                         \
-	JMP        SSTEP                       \
-SFOUND:                                    \
-	MOVL       R10, ES16(R11)(R9*4)        \
-	BTRQ       R9, R14                     \
-	TESTQ      R14, R14                    \
-	JNZ        SLANE                       \
+	CDFSTEP8(SSTEP, SFOUND)                \
+	SEARCHNEXT(ES16, SLANE)                \
 	VMOVDQU32  ES16(R11), Z10              \
 	UNSPILLRK                              \
 	JMP        COUNTED

@@ -83,10 +83,11 @@
 // the two-step kernels (packedNeurons int32s).
 #define SUMSTRIDE 524288
 
-// The count searches of the Poisson kernels (SEARCH4, SEARCH8): SPILLRK
-// and UNSPILLRK free R9 and R10 to serve as lane and count; SEARCHNEXT
-// stores the count R10 of lane R9, clears the lane from the lanes left in
-// R14 and goes on at SLANE while some are.
+// The count searches of the Poisson kernels (SEARCH4, SEARCH8, SEARCH8C):
+// SPILLRK and UNSPILLRK free R9 and R10 to serve as lane and count;
+// SEARCHNEXT stores the count R10 of lane R9 in the int32 scratch at SCR
+// (ES or ES16), clears the lane from the lanes left in R14 and goes on at
+// SLANE while some are.
 #define SPILLRK \
 	MOVQ R9, SPILL(R11)   \
 	MOVQ R10, SPILL+8(R11)
@@ -95,10 +96,10 @@
 	MOVQ SPILL(R11), R9   \
 	MOVQ SPILL+8(R11), R10
 
-#define SEARCHNEXT(SLANE) \
-	MOVL  R10, ES(R11)(R9*4) \
-	BTRQ  R9, R14            \
-	TESTQ R14, R14           \
+#define SEARCHNEXT(SCR, SLANE) \
+	MOVL  R10, SCR(R11)(R9*4) \
+	BTRQ  R9, R14             \
+	TESTQ R14, R14            \
 	JNZ   SLANE
 
 // PASSARGS loads the arguments of the two-step kernels (v, iex, iin, sums,

@@ -266,7 +266,7 @@ SSTEP:                                  \
 	INCQ       R10                      \
 	JMP        SSTEP                    \
 SFOUND:                                 \
-	SEARCHNEXT(SLANE)                   \
+	SEARCHNEXT(ES, SLANE)               \
 	VMOVDQU    ES(R11), CNT             \
 	UNSPILLRK                           \
 	MOVQ       ZS(R11), AX              \

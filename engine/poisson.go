@@ -14,14 +14,12 @@ type poisson struct {
 	// chain, if not nil, are the thresholds of the two-step AVX-512
 	// kernel's counts without the table: the count of h is the number of
 	// chain[k] < h (h > chain[k] exactly where h·2^-32 >= cdf[k]), for the
-	// first chainK entries of cdf, the largest last, after a 0xffffffff
-	// where chainK is odd (so that the kernel compares in pairs and its
-	// last compare tells the lanes that reach chainK); where the count is
-	// chainK, the search goes on from there.
-	// chainK is the fewest entries that leave a count of chainK or more
-	// with probability at most chainTail.
-	chain  []uint32
-	chainK int
+	// first K entries of cdf, the largest last, after a 0xffffffff where K
+	// is odd (so that the kernel compares in pairs and its last compare
+	// tells the lanes that reach K); where the count is K, the search goes
+	// on from there. K is the fewest entries that leave a count of K or
+	// more with probability at most chainTail.
+	chain []uint32
 }
 
 // chainMax is the most thresholds the kernel compares with rather than
@@ -29,10 +27,10 @@ type poisson struct {
 // both took 1.26–1.29 ns per neuron-step).
 const chainMax = 8
 
-// chainTail bounds the probability that a count reaches chainK (and needs
-// the search, ~100 cycles a lane): at 2^-11 PD14 at scale 0.2 compares with
-// 4 thresholds (0.26–0.46 counts per step) and searches in fewer than 0.5 %
-// of its passes; 2^-16 took 5–6 and ran 2.5 % slower (scale 0.2 Poisson RTF
+// chainTail bounds the probability that a count reaches the thresholds'
+// number K (and needs the search): at 2^-11 PD14 at scale 0.2 compares
+// with 4 thresholds (0.26–0.46 counts per step) and, by the counts' tail
+// probabilities, searches in fewer than 0.5 % of its passes; 2^-16 took 5–6 and ran 2.5 % slower (scale 0.2 Poisson RTF
 // 0.144–0.149 against 0.140–0.142, 3 interleaved pairs). Tests raise it.
 var chainTail = 0x1p-11
 
@@ -90,7 +88,6 @@ func newPoisson(lambda float64) *poisson {
 		k++
 	}
 	if k = min(k, len(pt.cdf)-1); k >= 1 && k <= chainMax {
-		pt.chainK = k
 		if k%2 != 0 {
 			pt.chain = append(pt.chain, math.MaxUint32)
 		}

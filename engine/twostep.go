@@ -208,7 +208,9 @@ func (s *Sim) voltagesAhead(wk *worker, u int64, flush bool) {
 // u+1, the currents of u+1 and the membrane of u+2; it appends the spikes
 // of u+1 to spk1 and those of u+2 to spk2. flush is 1 or 2 where u+1 or
 // u+2 is a flush step (the flush of V and the currents, before that step's
-// membrane half), else 0.
+// membrane half), else 0. u is even (work2 sees to it): the kernels find
+// the sums of u+1 in the block after those of u, and the Poisson kernels
+// draw both steps' counts from one output.
 func (s *Sim) pass2(wk *worker, u int64, flush int, spk1, spk2 []uint32) ([]uint32, []uint32) {
 	nr := &s.nrn
 	lanes := s.kernel.lanes()
@@ -217,9 +219,7 @@ func (s *Sim) pass2(wk *worker, u int64, flush int, spk1, spk2 []uint32) ([]uint
 		lo, hi := seg.lo, seg.hi
 		nv := 0
 		bg := s.bgOn(seg, u)
-		// The Poisson kernels draw both steps' counts from one output,
-		// which needs u even (work2 sees to it).
-		if lanes > 0 && bg == s.bgOn(seg, u+1) && (!bg || u&1 == 0) {
+		if lanes > 0 && bg == s.bgOn(seg, u+1) {
 			nv = (hi - lo) / lanes * lanes
 		}
 		if nv > 0 {
